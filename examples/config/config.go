@@ -1,0 +1,57 @@
+// Package config reads the settings the example apps share from CDK
+// context, so one checkout serves every team's trial: with no context the
+// examples synthesize offline with a source bucket; with
+// `-c connectionArn=... -c repository=owner/name [-c branch=main]
+// [-c provider=github|gitlab|bitbucket]` they ship a git repository.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// Source returns the source the context asks for: a git repository when
+// repository or connectionArn is set, otherwise the line's own bucket.
+func Source(scope constructs.Construct) stages.Source {
+	repo := context(scope, "repository")
+	arn := context(scope, "connectionArn")
+	if repo == "" && arn == "" {
+		return stages.SourceBucket()
+	}
+	opts := stages.GitOptions{ConnectionArn: arn, Branch: context(scope, "branch")}
+	switch provider := strings.ToLower(context(scope, "provider")); provider {
+	case "", "github":
+		return stages.GitHub(repo, opts)
+	case "gitlab":
+		return stages.GitLab(repo, opts)
+	case "bitbucket":
+		return stages.Bitbucket(repo, opts)
+	default:
+		// An unknown provider is a typo; the GitHub source then reports
+		// nothing wrong, so say it here.
+		panic(fmt.Sprintf("context provider=%q: want github, gitlab or bitbucket", provider))
+	}
+}
+
+// PipelineEnv returns the environment of the pipeline stack: the account
+// and region the CDK CLI found (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION) when
+// both are known, otherwise none, so synth needs no AWS credentials.
+func PipelineEnv() *awscdk.Environment {
+	account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")
+	if account == "" || region == "" {
+		return nil
+	}
+	return &awscdk.Environment{Account: &account, Region: &region}
+}
+
+func context(scope constructs.Construct, key string) string {
+	if v, ok := scope.Node().TryGetContext(&key).(string); ok {
+		return v
+	}
+	return ""
+}

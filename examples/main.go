@@ -1,0 +1,27 @@
+// Command examples is the CDK app behind the repository's cdk.json: it
+// synthesizes one of Velocity's example lines, chosen with
+// `-c example=serverless` (the default).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/serverless"
+)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	example, _ := app.Node().TryGetContext(jsii.String("example")).(string)
+	switch example {
+	case "", "serverless":
+		serverless.NewPipelineStack(app, "VelocityServerless")
+	default:
+		fmt.Fprintf(os.Stderr, "unknown example %q: want serverless\n", example)
+		os.Exit(1)
+	}
+	app.Synth(nil)
+}

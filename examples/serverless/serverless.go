@@ -1,0 +1,90 @@
+// Package serverless is the serverless example: the factorial service on
+// AWS Lambda behind Amazon API Gateway, shipped by a Velocity assembly line.
+package serverless
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/config"
+	"github.com/velocity-cdk/velocity/internal/gobundle"
+	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// NewPipelineStack creates the stack that holds the assembly line. Deploy it
+// once with `cdk deploy`; from then on the line deploys the service.
+func NewPipelineStack(scope constructs.Construct, id string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Env:                   config.PipelineEnv(),
+		Description:           jsii.String("Velocity assembly line for the serverless factorial service"),
+		TerminationProtection: jsii.Bool(true),
+	})
+	pipeline.New(stack, "Line", &pipeline.Props{
+		Source:     config.Source(stack),
+		App:        NewServiceStage,
+		Acceptance: stages.GoAcceptanceTests("./examples/service/acceptance/..."),
+	})
+	return stack
+}
+
+// NewServiceStage is the app the line deploys: the same code for staging and
+// for production.
+func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+	NewServiceStack(stage, "Service")
+	return stage
+}
+
+// NewServiceStack creates the factorial service: a Go Lambda function on
+// arm64 behind an API Gateway REST API, with an output named Endpoint.
+func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Description: jsii.String("Factorial service on AWS Lambda and Amazon API Gateway"),
+	})
+	fn := awslambda.NewFunction(stack, jsii.String("Handler"), &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         gobundle.Code("./examples/service/cmd/lambda"),
+		MemorySize:   jsii.Number(256),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
+		Tracing:      awslambda.Tracing_ACTIVE,
+		LogGroup: awslogs.NewLogGroup(stack, jsii.String("HandlerLogs"), &awslogs.LogGroupProps{
+			Retention: awslogs.RetentionDays_ONE_YEAR,
+		}),
+	})
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_YEAR,
+	})
+	api := awsapigateway.NewLambdaRestApi(stack, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
+		Handler:        fn,
+		Description:    jsii.String("Factorial as a service"),
+		CloudWatchRole: jsii.Bool(true),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String("live"),
+			TracingEnabled:       jsii.Bool(true),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			MetricsEnabled:       jsii.Bool(true),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
+		},
+	})
+	awsapigateway.NewRequestValidator(stack, jsii.String("Validator"), &awsapigateway.RequestValidatorProps{
+		RestApi:                   api,
+		ValidateRequestParameters: jsii.Bool(true),
+	})
+	nag.Suppress(api, true,
+		nag.Rule{ID: "AwsSolutions-APIG4", Reason: "The factorial service is a public, read-only API by design: it has no data to protect and no callers to identify."},
+		nag.Rule{ID: "AwsSolutions-COG4", Reason: "The factorial service is a public, read-only API by design; there is no user pool."},
+	)
+	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Base URL of the factorial service"),
+		Value:       api.Url(),
+	})
+	return stack
+}

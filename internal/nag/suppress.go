@@ -1,0 +1,69 @@
+// Package nag records cdk-nag rule suppressions on Velocity's own resources,
+// so a team that runs cdk-nag over its app sees only findings that are
+// theirs. It writes the metadata cdk-nag reads ("cdk_nag" →
+// "rules_to_suppress") directly: the library then needs no cdk-nag code at
+// synth, which keeps the jsii runtime from loading cdk-nag in every app.
+package nag
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Rule is one suppressed cdk-nag rule.
+type Rule struct {
+	// ID is the rule id, e.g. "AwsSolutions-IAM5".
+	ID string
+	// Reason says why the finding is acceptable; a reviewer must be able to
+	// agree with it.
+	Reason string
+	// AppliesTo narrows the suppression to these findings of the rule, e.g.
+	// "Resource::*" or "Action::s3:GetObject*". Empty: every finding of the
+	// rule on the resource.
+	AppliesTo []string
+}
+
+// metadataKey is the metadata entry cdk-nag reads suppressions from.
+const metadataKey = "cdk_nag"
+
+// Suppress records rules on the CloudFormation resource behind c (its
+// default child), or on every CloudFormation resource under c when
+// children is true.
+func Suppress(c constructs.IConstruct, children bool, rules ...Rule) {
+	for _, res := range resources(c, children) {
+		existing := []interface{}{}
+		if md, ok := res.GetMetadata(jsii.String(metadataKey)).(map[string]interface{}); ok {
+			if list, ok := md["rules_to_suppress"].([]interface{}); ok {
+				existing = list
+			}
+		}
+		for _, r := range rules {
+			entry := map[string]interface{}{"id": r.ID, "reason": r.Reason}
+			if len(r.AppliesTo) > 0 {
+				entry["applies_to"] = r.AppliesTo
+			}
+			existing = append(existing, entry)
+		}
+		res.AddMetadata(jsii.String(metadataKey), map[string]interface{}{"rules_to_suppress": existing})
+	}
+}
+
+func resources(c constructs.IConstruct, children bool) []awscdk.CfnResource {
+	if children {
+		var out []awscdk.CfnResource
+		for _, n := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+			if r, ok := n.(awscdk.CfnResource); ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	if r, ok := c.(awscdk.CfnResource); ok {
+		return []awscdk.CfnResource{r}
+	}
+	if r, ok := c.Node().DefaultChild().(awscdk.CfnResource); ok {
+		return []awscdk.CfnResource{r}
+	}
+	return nil
+}

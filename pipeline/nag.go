@@ -1,0 +1,3 @@
+package pipeline
+
+func suppressPipelineFindings(l *AssemblyLine) {}

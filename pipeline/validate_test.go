@@ -1,0 +1,151 @@
+package pipeline_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+const goodARN = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+func noStage(constructs.Construct, string, stages.Environment) awscdk.Stage { return nil }
+
+// TestValidateRejects checks one invalid prop at a time: each must yield a
+// Problem naming the prop, echoing the value and saying what is valid.
+func TestValidateRejects(t *testing.T) {
+	shell := func(id string) pipelines.Step {
+		return pipelines.NewShellStep(jsii.String(id), &pipelines.ShellStepProps{Commands: jsii.Strings("true")})
+	}
+	git := func(repo string, opts stages.GitOptions) *pipeline.Props {
+		return &pipeline.Props{App: noStage, Source: stages.GitHub(repo, opts)}
+	}
+	cases := []struct {
+		name  string
+		props *pipeline.Props
+		prop  string
+		value string
+	}{
+		{"nil app", &pipeline.Props{}, "App", "nil"},
+		{"empty repository", git("", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", ""},
+		{"repository without owner", git("shop", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", "shop"},
+		{"repository with extra path", git("acme/shop/x", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", "acme/shop/x"},
+		{"repository with spaces", git("acme/my shop", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", "acme/my shop"},
+		{"missing connection", git("acme/shop", stages.GitOptions{}), "Source.ConnectionArn", ""},
+		{"bad connection arn", git("acme/shop", stages.GitOptions{ConnectionArn: "arn:aws:iam::123456789012:role/x"}), "Source.ConnectionArn", "arn:aws:iam::123456789012:role/x"},
+		{"branch with space", git("acme/shop", stages.GitOptions{ConnectionArn: goodARN, Branch: "my branch"}), "Source.Branch", "my branch"},
+		{"branch with ..", git("acme/shop", stages.GitOptions{ConnectionArn: goodARN, Branch: "a..b"}), "Source.Branch", "a..b"},
+		{"empty path filter", git("acme/shop", stages.GitOptions{ConnectionArn: goodARN, IncludePaths: []string{""}}), "Source.IncludePaths[0]", ""},
+		{"bad gitlab project", &pipeline.Props{App: noStage, Source: stages.GitLab("group", stages.GitOptions{ConnectionArn: goodARN})}, "Source.Repository", "group"},
+		{"nil codecommit repository", &pipeline.Props{App: noStage, Source: stages.CodeCommit(nil, "main")}, "Source.Repository", "nil"},
+		{"empty codecommit branch", &pipeline.Props{App: noStage, Source: stages.CodeCommit(nil, "")}, "Source.Branch", ""},
+		{"nil bucket", &pipeline.Props{App: noStage, Source: stages.S3(nil, "src.zip")}, "Source.Bucket", "nil"},
+		{"empty build commands", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Commands: []string{}}}}, "Build.Commands", "[]"},
+		{"build timeout too short", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Timeout: time.Minute}}}, "Build.Timeout", "1m0s"},
+		{"negative build timeout", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Timeout: -time.Hour}}}, "Build.Timeout", "-1h0m0s"},
+		{"plaintext secret", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Env: map[string]string{"DB_PASSWORD": "hunter2"}}}}, "Build.Env[DB_PASSWORD]", "<redacted>"},
+		{"bad env var name", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Env: map[string]string{"1X": "y"}}}}, "Build.Env", "1X"},
+		{"empty secret ref", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Secrets: map[string]stages.Secret{"TOKEN": stages.FromSecretsManager("")}}}}, "Build.Secrets[TOKEN]", ""},
+		{"build directory escapes", &pipeline.Props{App: noStage, Build: &stages.Build{Directory: "../other"}}, "Build.Directory", "../other"},
+		{"invalid stage name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "staging env"}}}, "Staging.Name", "staging env"},
+		{"reserved stage name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Build"}}}, "Staging.Name", "Build"},
+		{"duplicate stage names", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Live"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Live"}}}, "Production.Name", "Live"},
+		{"production before staging", &pipeline.Props{App: noStage, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}}}, "Production", "Production"},
+		{"bad account", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Account: "1234"}}}, "Staging.Account", "1234"},
+		{"bad region", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "Europe"}}}, "Staging.Region", "Europe"},
+		{"invalid step name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: []pipelines.Step{shell("smoke test!")}}}, "Staging.Post[0]", "smoke test!"},
+		{"duplicate step names", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Pre: []pipelines.Step{shell("Check")}, Post: []pipelines.Step{shell("Check")}}}, "Staging.Post[0]", "Check"},
+		{"acceptance without commands", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{}}, "Acceptance.Commands", "[]"},
+		{"zero-minute acceptance timeout", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}, Timeout: 30 * time.Second}}}, "Acceptance.Timeout", "30s"},
+		{"bad output variable", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}}, Outputs: map[string]string{"API-URL": "Endpoint"}}}, "Acceptance.Outputs", "API-URL"},
+		{"bad approval email", &pipeline.Props{App: noStage, Approval: &stages.Approval{Emails: []string{"team-at-example.com"}}}, "Approval.Emails[0]", "team-at-example.com"},
+		{"http review url", &pipeline.Props{App: noStage, Approval: &stages.Approval{ReviewURL: "http://example.com"}}, "Approval.ReviewURL", "http://example.com"},
+		{"approval without production", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Approval: &stages.Approval{}}, "Approval", "set"},
+		{"parallel execution", &pipeline.Props{App: noStage, ExecutionMode: awscodepipeline.ExecutionMode_PARALLEL}, "ExecutionMode", "PARALLEL"},
+		{"bad pipeline name", &pipeline.Props{App: noStage, PipelineName: "my pipeline"}, "PipelineName", "my pipeline"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.props.Validate()
+			if err == nil {
+				t.Fatalf("Validate() = nil, want a problem with %s", c.prop)
+			}
+			for _, p := range problems(err) {
+				if p.Prop == c.prop && p.Value == c.value {
+					if p.Want == "" || !strings.Contains(err.Error(), c.prop+": ") {
+						t.Fatalf("problem %+v does not say what is valid", p)
+					}
+					return
+				}
+			}
+			t.Fatalf("Validate() = %v\nwant a problem with Prop %q and Value %q", err, c.prop, c.value)
+		})
+	}
+}
+
+// TestValidateAccepts checks that valid props, including every option, pass.
+func TestValidateAccepts(t *testing.T) {
+	valid := []*pipeline.Props{
+		{App: noStage},
+		{App: noStage, Source: stages.GitHub("acme/shop", stages.GitOptions{ConnectionArn: goodARN, Branch: "release/2.x", IncludePaths: []string{"src/**"}, Tags: []string{"v*"}})},
+		{App: noStage, Source: stages.GitLab("acme/platform/shop", stages.GitOptions{ConnectionArn: strings.Replace(goodARN, "codeconnections", "codestar-connections", 1)})},
+		{App: noStage, Source: stages.Bitbucket("acme/shop", stages.GitOptions{ConnectionArn: goodARN})},
+		{App: noStage, Build: &stages.Build{Preset: stages.Node, Directory: "infra", Job: stages.Job{Timeout: 2 * time.Hour,
+			Env: map[string]string{"STAGE": "ci"}, Secrets: map[string]stages.Secret{"NPM_TOKEN": stages.FromParameterStore("/ci/npm-token"), "GH": stages.FromSecretsManager("ci/github:token")}}}},
+		{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Beta", Account: "111111111111", Region: "us-east-1"}}},
+		{App: noStage, Acceptance: stages.GoAcceptanceTests("./acceptance/..."), Approval: &stages.Approval{Emails: []string{"team@example.com"}, ReviewURL: "https://example.com/dash"},
+			ExecutionMode: awscodepipeline.ExecutionMode_SUPERSEDED, PipelineName: "shop-line"},
+	}
+	for i, p := range valid {
+		if err := p.Validate(); err != nil {
+			t.Errorf("props %d: Validate() = %v, want nil", i, err)
+		}
+	}
+}
+
+// TestValidateReportsAll checks that one call reports every problem.
+func TestValidateReportsAll(t *testing.T) {
+	props := &pipeline.Props{
+		Source:     stages.GitHub("shop", stages.GitOptions{}),
+		Acceptance: &stages.AcceptanceTests{},
+		Approval:   &stages.Approval{Emails: []string{"nope"}},
+	}
+	got := problems(props.Validate())
+	want := []string{"App", "Source.Repository", "Source.ConnectionArn", "Acceptance.Commands", "Approval.Emails[0]"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems %v, want %d", len(got), got, len(want))
+	}
+	for i, p := range got {
+		if p.Prop != want[i] {
+			t.Errorf("problem %d is %q, want %q", i, p.Prop, want[i])
+		}
+	}
+}
+
+func TestValidateNilProps(t *testing.T) {
+	var p *pipeline.Props
+	if err := p.Validate(); err == nil {
+		t.Fatal("nil props validated")
+	}
+}
+
+func problems(err error) []stages.Problem {
+	var out []stages.Problem
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			var p stages.Problem
+			if errors.As(e, &p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package stages
+
+import (
+	"path"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Build is step 2 of the line: one CodeBuild job that installs the
+// toolchain, runs static analysis and unit tests (JUnit results go to a
+// CodeBuild report group named in the console as "UnitTests"), and runs
+// `cdk synth`. Its cloud assembly is what every later step deploys, so
+// nothing reaches staging that did not compile, pass analysis and pass tests.
+//
+// The zero value is the Go preset with its defaults.
+type Build struct {
+	// Preset gives the language's install, analysis, test and synth
+	// commands. Default: Go.
+	Preset *Preset
+	// Directory is where the CDK app (cdk.json) lives, relative to the
+	// repository root. Default: the root.
+	Directory string
+	// Job overrides the preset: non-nil Install or Commands replace the
+	// preset's; Env and Secrets add to it.
+	Job
+	// NoCache turns off the build cache (an S3 cache of the preset's
+	// CachePaths in the artifact bucket). Default: cache on.
+	NoCache bool
+}
+
+// Preset is the recipe for one language. Teams may define their own.
+type Preset struct {
+	// Name shows in error messages, e.g. "Go".
+	Name string
+	// Install installs tools and dependencies.
+	Install []string
+	// Analyze runs static analysis; any finding fails the build.
+	Analyze []string
+	// Test runs the unit tests and writes JUnit XML under $REPORTS_DIR.
+	Test []string
+	// Synth produces the cloud assembly in cdk.out.
+	Synth []string
+	// Env is set for every command.
+	Env map[string]string
+	// CachePaths are kept between builds (buildspec cache paths).
+	CachePaths []string
+}
+
+// The CDK CLI and test-report tool versions the presets pin, so a build is
+// the same today and next year.
+const (
+	CDKCLIVersion    = "2.1148.1"
+	GotestsumVersion = "v1.13.0"
+)
+
+var installCDK = "npm install -g aws-cdk@" + CDKCLIVersion
+
+// Go is the preset for a CDK app and service written in Go: gofmt and go vet
+// as static analysis, go test with a JUnit report (gotestsum), and the Go
+// toolchain named in go.mod (GOTOOLCHAIN=auto, since CodeBuild images ship an
+// older Go).
+var Go = &Preset{
+	Name:    "Go",
+	Install: []string{installCDK, "go version", "go mod download"},
+	Analyze: []string{
+		`test -z "$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }`,
+		"go vet ./...",
+	},
+	Test:       []string{`go run gotest.tools/gotestsum@` + GotestsumVersion + ` --junitfile "$REPORTS_DIR/go-test.xml" -- ./...`},
+	Synth:      []string{"cdk synth"},
+	Env:        map[string]string{"GOTOOLCHAIN": "auto", "GOFLAGS": "-buildvcs=false"},
+	CachePaths: []string{"/root/go/pkg/mod/**/*", "/root/.cache/go-build/**/*"},
+}
+
+// Node is the preset for a CDK app in TypeScript or JavaScript: npm ci, the
+// lint script if the package has one, npm test (configure jest-junit, or any
+// reporter, to write into $REPORTS_DIR), and cdk synth.
+var Node = &Preset{
+	Name:       "Node",
+	Install:    []string{installCDK, "npm ci"},
+	Analyze:    []string{"npm run lint --if-present"},
+	Test:       []string{"npm test"},
+	Synth:      []string{"cdk synth"},
+	Env:        map[string]string{"JEST_JUNIT_OUTPUT_DIR": reportsDir},
+	CachePaths: []string{"/root/.npm/**/*"},
+}
+
+// Python is the preset for a CDK app in Python: pip install of
+// requirements.txt, a byte-compile of every module as the minimum static
+// analysis, pytest with a JUnit report, and cdk synth.
+var Python = &Preset{
+	Name:       "Python",
+	Install:    []string{installCDK, "pip install -r requirements.txt", "pip install pytest"},
+	Analyze:    []string{"python -m compileall -q ."},
+	Test:       []string{`python -m pytest --junitxml="$REPORTS_DIR/pytest.xml"`},
+	Synth:      []string{"cdk synth"},
+	CachePaths: []string{"/root/.cache/pip/**/*"},
+}
+
+func (b *Build) preset() *Preset {
+	if b.Preset == nil {
+		return Go
+	}
+	return b.Preset
+}
+
+// Validate reports every invalid setting of the build.
+func (b *Build) Validate() Problems {
+	var ps Problems
+	b.Job.validate(&ps)
+	if b.Directory != "" && (path.IsAbs(b.Directory) || strings.Contains(b.Directory, "..") || strings.ContainsAny(b.Directory, " \t\n'\"$`")) {
+		ps.Add("Directory", b.Directory, `a relative path inside the repository, e.g. "infra"`)
+	}
+	if p := b.preset(); b.Commands == nil && len(p.Analyze)+len(p.Test)+len(p.Synth) == 0 {
+		ps.Add("Commands", "[]", "commands that test and synthesize the app (the preset "+p.Name+" has none)")
+	}
+	if b.Commands != nil && len(b.Commands) == 0 {
+		ps.Add("Commands", "[]", "at least one command (leave Commands nil for the preset's)")
+	}
+	return ps
+}
+
+// Step creates the Build step of the line, reading input and writing the
+// cloud assembly as its primary output.
+func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFileSetProducer) pipelines.CodeBuildStep {
+	p := b.preset()
+	job := b.Job
+	if job.Install == nil {
+		job.Install = p.Install
+	}
+	if job.Commands == nil {
+		job.Commands = concat(p.Analyze, p.Test, p.Synth)
+	}
+	job.Env = merge(p.Env, b.Env)
+	outDir := "cdk.out"
+	if b.Directory != "" && b.Directory != "." {
+		// Absolute, so it holds whether or not the shell kept the directory
+		// from the install phase.
+		cd := `cd "$CODEBUILD_SRC_DIR/` + b.Directory + `"`
+		job.Install = append([]string{cd}, job.Install...)
+		job.Commands = append([]string{cd}, job.Commands...)
+		outDir = path.Join(b.Directory, outDir)
+	}
+	spec := jobSpec{
+		id:          "Build",
+		input:       input,
+		reportGroup: newReportGroup(scope, "UnitTests"),
+		outputDir:   outDir,
+	}
+	if !b.NoCache && len(p.CachePaths) > 0 && line.ArtifactBucket != nil {
+		spec.cachePaths = p.CachePaths
+		spec.cache = awscodebuild.Cache_Bucket(line.ArtifactBucket, &awscodebuild.BucketCacheOptions{Prefix: jsii.String("build-cache")})
+	}
+	return job.step(spec)
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func merge(base, over map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package stages
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Environment is one place the app is deployed to.
+type Environment struct {
+	// Name names the environment everywhere: the CDK stage, the pipeline
+	// stage and the prefix of its CloudFormation stack names. Letters,
+	// digits and hyphens, starting with a letter, at most 50 characters.
+	Name string
+	// Account is the 12-digit AWS account. Default: the pipeline's account.
+	Account string
+	// Region is the AWS region, e.g. "eu-west-1". Default: the pipeline's
+	// region.
+	Region string
+}
+
+// Env returns the environment as a CDK environment; unset fields stay
+// unset, so the stacks are deployed where the pipeline is.
+func (e Environment) Env() *awscdk.Environment {
+	env := &awscdk.Environment{}
+	if e.Account != "" {
+		env.Account = &e.Account
+	}
+	if e.Region != "" {
+		env.Region = &e.Region
+	}
+	return env
+}
+
+func (e Environment) validate(ps *Problems) {
+	if !validName(e.Name) {
+		ps.Add("Name", e.Name, "a name of letters, digits and hyphens starting with a letter, at most 50 characters, e.g. \"Staging\"")
+	}
+	if e.Account != "" && !accountPattern.MatchString(e.Account) {
+		ps.Add("Account", e.Account, "a 12-digit AWS account ID")
+	}
+	if e.Region != "" && !regionPattern.MatchString(e.Region) {
+		ps.Add("Region", e.Region, `an AWS region such as "eu-west-1"`)
+	}
+}
+
+// StageFunc builds the team's application for one environment: it creates
+// an awscdk.Stage under scope with the given id (pass env.Env() to it) and
+// adds the app's stacks. The line calls it once per environment, so staging
+// and production run the same code.
+type StageFunc func(scope constructs.Construct, id string, env Environment) awscdk.Stage
+
+// Deploy is a deploy step of the line: step 3 (staging) or step 5
+// (production). CDK Pipelines deploys the stage's stacks in dependency order
+// with CloudFormation change sets.
+type Deploy struct {
+	Environment
+	// Pre runs before the stacks are deployed, for example a check.
+	Pre []pipelines.Step
+	// Post runs after the stacks are deployed, in parallel with the other
+	// post steps; any failure stops the line.
+	Post []pipelines.Step
+	// TerminationProtection turns CloudFormation termination protection on
+	// for every stack of the stage. Default: on in production, off in
+	// staging.
+	TerminationProtection *bool
+}
+
+// Validate reports every invalid setting of the deploy step.
+func (d *Deploy) Validate() Problems {
+	var ps Problems
+	d.Environment.validate(&ps)
+	seen := map[string]bool{}
+	for list, steps := range map[string][]pipelines.Step{"Pre": d.Pre, "Post": d.Post} {
+		for i, s := range steps {
+			prop := fmt.Sprintf("%s[%d]", list, i)
+			if s == nil {
+				ps.Add(prop, "nil", "a pipelines.Step")
+				continue
+			}
+			id := *s.Id()
+			if !validActionName(id) {
+				ps.Add(prop, id, "a step id of letters, digits and . @ _ - (it names a CodePipeline action)")
+			}
+			if seen[id] {
+				ps.Add(prop, id, "a step id unique within the stage")
+			}
+			seen[id] = true
+		}
+	}
+	return ps
+}
+
+// Stacks returns the stacks of stage, in construct tree order.
+func Stacks(stage awscdk.Stage) []awscdk.Stack {
+	var stacks []awscdk.Stack
+	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *awscdk.Stack_IsStack(c) {
+			stacks = append(stacks, awscdk.Stack_Of(c))
+		}
+	}
+	return stacks
+}

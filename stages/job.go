@@ -1,0 +1,181 @@
+package stages
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Job is what Build and AcceptanceTests have in common: a CodeBuild job of
+// the line, with its commands, environment and JUnit test reports.
+type Job struct {
+	// Install runs first (phase install): toolchains and dependencies.
+	Install []string
+	// Commands run after Install (phase build). A failing command fails the
+	// job, and a failed job stops the line.
+	Commands []string
+	// Env holds plaintext environment variables. Names that look like
+	// credentials (PASSWORD, TOKEN, SECRET, ...) are rejected: use Secrets.
+	Env map[string]string
+	// Secrets are environment variables read at run time from Secrets
+	// Manager or Parameter Store.
+	Secrets map[string]Secret
+	// ComputeType is the CodeBuild instance size. Default:
+	// awscodebuild.ComputeType_MEDIUM (4 vCPU, 7 GB), enough for a Go CDK synth.
+	ComputeType awscodebuild.ComputeType
+	// Timeout stops a hung job. Default: 30 minutes; whole minutes, at most
+	// 36 hours.
+	Timeout time.Duration
+	// TestReports is a glob, relative to $REPORTS_DIR, of the JUnit XML
+	// files the commands write; they are published to a CodeBuild report
+	// group even when the job fails. Default: "**/*.xml".
+	TestReports string
+}
+
+// reportsDir is where jobs write their JUnit XML. It is exported to the
+// commands as $REPORTS_DIR (absolute).
+const reportsDir = "reports"
+
+const (
+	defaultTimeout     = 30 * time.Minute
+	maxTimeout         = 36 * time.Hour
+	defaultTestReports = "**/*.xml"
+)
+
+func (j *Job) validate(ps *Problems) {
+	for i, c := range j.Install {
+		if c == "" {
+			ps.Add(fmt.Sprintf("Install[%d]", i), c, "a non-empty shell command")
+		}
+	}
+	for i, c := range j.Commands {
+		if c == "" {
+			ps.Add(fmt.Sprintf("Commands[%d]", i), c, "a non-empty shell command")
+		}
+	}
+	for _, name := range sortedKeys(j.Env) {
+		if !validEnvVar(name) {
+			ps.Add("Env", name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
+		} else if secretishPattern.MatchString(name) {
+			ps.Add("Env["+name+"]", "<redacted>", "no plaintext credentials: move "+name+" to Secrets (stages.FromSecretsManager or stages.FromParameterStore)")
+		}
+	}
+	for _, name := range sortedKeys(j.Secrets) {
+		if !validEnvVar(name) {
+			ps.Add("Secrets", name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
+		}
+		if _, dup := j.Env[name]; dup {
+			ps.Add("Secrets", name, "a name that is not also in Env")
+		}
+		j.Secrets[name].validate("Secrets["+name+"]", ps)
+	}
+	if j.Timeout != 0 && (j.Timeout < 5*time.Minute || j.Timeout > maxTimeout || j.Timeout%time.Minute != 0) {
+		ps.Add("Timeout", j.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
+	}
+}
+
+// jobSpec is how a Job becomes a CodeBuildStep.
+type jobSpec struct {
+	id          string
+	input       pipelines.IFileSetProducer
+	reportGroup awscodebuild.IReportGroup
+	outputDir   string
+	cachePaths  []string
+	cache       awscodebuild.Cache
+	outputs     map[string]awscdk.CfnOutput
+	runtime     map[string]interface{}
+}
+
+func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
+	env := map[string]*awscodebuild.BuildEnvironmentVariable{}
+	for k, v := range j.Env {
+		env[k] = &awscodebuild.BuildEnvironmentVariable{Value: jsii.String(v)}
+	}
+	for k, s := range j.Secrets {
+		env[k] = &awscodebuild.BuildEnvironmentVariable{Type: s.kind, Value: jsii.String(s.ref)}
+	}
+	compute := j.ComputeType
+	if compute == "" {
+		compute = awscodebuild.ComputeType_MEDIUM
+	}
+	timeout := j.Timeout
+	if timeout == 0 {
+		timeout = defaultTimeout
+	}
+	files := j.TestReports
+	if files == "" {
+		files = defaultTestReports
+	}
+
+	buildSpec := map[string]interface{}{
+		"reports": map[string]interface{}{
+			*spec.reportGroup.ReportGroupArn(): map[string]interface{}{
+				"files":          []string{files},
+				"base-directory": reportsDir,
+				"file-format":    "JUNITXML",
+			},
+		},
+	}
+	if len(spec.cachePaths) > 0 {
+		buildSpec["cache"] = map[string]interface{}{"paths": spec.cachePaths}
+	}
+	if len(spec.runtime) > 0 {
+		buildSpec["phases"] = map[string]interface{}{"install": map[string]interface{}{"runtime-versions": spec.runtime}}
+	}
+	// One shell runs all commands of a buildspec 0.2, so the export holds
+	// for every command after it.
+	install := append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, j.Install...)
+
+	var outputs *map[string]awscdk.CfnOutput
+	if len(spec.outputs) > 0 {
+		outputs = &spec.outputs
+	}
+	props := &pipelines.CodeBuildStepProps{
+		Input:             spec.input,
+		InstallCommands:   jsii.Strings(install...),
+		Commands:          jsii.Strings(j.Commands...),
+		EnvFromCfnOutputs: outputs,
+		BuildEnvironment: &awscodebuild.BuildEnvironment{
+			BuildImage:           awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			ComputeType:          compute,
+			EnvironmentVariables: &env,
+		},
+		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&buildSpec),
+		Timeout:          awscdk.Duration_Minutes(jsii.Number(timeout.Minutes())),
+		Cache:            spec.cache,
+		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("PublishTestReports"),
+			Actions:   jsii.Strings("codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
+			Resources: jsii.Strings(*spec.reportGroup.ReportGroupArn()),
+		})},
+	}
+	if spec.outputDir != "" {
+		props.PrimaryOutputDirectory = jsii.String(spec.outputDir)
+	}
+	return pipelines.NewCodeBuildStep(jsii.String(spec.id), props)
+}
+
+// newReportGroup creates the JUnit report group of a job. Test results are
+// evidence of what shipped, so the group outlives the stack.
+func newReportGroup(scope constructs.Construct, id string) awscodebuild.ReportGroup {
+	return awscodebuild.NewReportGroup(scope, jsii.String(id), &awscodebuild.ReportGroupProps{
+		Type:          awscodebuild.ReportGroupType_TEST,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
