@@ -137,6 +137,9 @@ func (l *AssemblyLine) deploy(prop string, p Props, d *stages.Deploy, production
 		ps.Add("App", "nil stage", "App to return the awscdk.Stage it created for "+prop)
 		return nil, ps
 	}
+	for _, a := range p.StageAspects {
+		awscdk.Aspects_Of(stage).Add(a, nil)
+	}
 	stacks := stages.Stacks(stage)
 	if len(stacks) == 0 {
 		ps.Add("App", *stage.StageName(), "a stage with at least one stack for "+prop)

@@ -1,3 +1,66 @@
 package pipeline
 
-func suppressPipelineFindings(l *AssemblyLine) {}
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/velocity-cdk/velocity/internal/nag"
+)
+
+// The wildcards below are what aws-cdk-lib's grant methods and CDK
+// Pipelines write into the roles of the line; each is scoped to the line's
+// own bucket, key, log group or report group, or is account-wide only where
+// the API cannot be scoped. Velocity records the reasons as cdk-nag
+// suppressions, so a team's cdk-nag run shows only its own findings.
+var (
+	// grantActions are the action wildcards of bucket.grantReadWrite and
+	// key.grantEncryptDecrypt on the line's artifact bucket and key.
+	grantActions = []string{
+		"Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+		"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+	}
+	// ownResources are the objects of the artifact bucket and the log group
+	// and report groups of the job's own CodeBuild project.
+	ownResources = []string{
+		nag.Regex(`^Resource::<[A-Za-z0-9]*Artifacts[A-F0-9]{8}\.Arn>/\*$`),
+		nag.Regex(`^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*$`),
+		nag.Regex(`^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<[A-Za-z0-9]+>-\*$`),
+	}
+)
+
+func suppressPipelineFindings(l *AssemblyLine) {
+	for _, c := range *l.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		res, ok := c.(awscdk.CfnResource)
+		if !ok || *res.CfnResourceType() != "AWS::IAM::Policy" {
+			continue
+		}
+		path := *c.Node().Path()
+		nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
+			Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
+		switch {
+		case strings.HasSuffix(path, "/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource"):
+			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*", "Resource::arn:*:iam::<AWS::AccountId>:role/*"},
+				Reason: "Self-mutation runs `cdk deploy` of the pipeline stack: it looks up the bootstrap stack (cloudformation:DescribeStacks, s3:ListBucket cannot be scoped to a name not known at synth) and may assume only roles tagged aws-cdk:bootstrap-role (condition on the statement)."})
+		case strings.Contains(path, "/Assets/") && strings.HasSuffix(path, "Role/DefaultPolicy/Resource"):
+			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*",
+				"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*",
+				"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*"},
+				Reason: "CDK Pipelines shares one role among all asset-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap file/image publishing role."})
+		}
+	}
+	// aws-cdk-lib's singleton that turns on EventBridge notifications for
+	// the source bucket.
+	stack := awscdk.Stack_Of(l)
+	for _, c := range *stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
+			if role := c.Node().TryFindChild(jsiiString("Role")); role != nil {
+				nag.Suppress(role, false, nag.Rule{ID: "AwsSolutions-IAM4",
+					AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+					Reason:    "aws-cdk-lib's handler that enables EventBridge notifications on the source bucket; the managed policy only lets it write its own logs."})
+			}
+		}
+	}
+}
+
+func jsiiString(s string) *string { return &s }

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/nag"
 )
 
 // ProtectFromTermination turns on CloudFormation termination protection for
@@ -39,4 +40,14 @@ func ProtectFromTermination(stack awscdk.Stack) {
 			}),
 		}),
 	})
+	// The handler is aws-cdk-lib's singleton for AwsCustomResource.
+	if handler := stack.Node().TryFindChild(jsii.String(awsCustomResourceSingleton)); handler != nil {
+		nag.Suppress(handler, true, nag.Rule{ID: "AwsSolutions-IAM4",
+			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+			Reason:    "aws-cdk-lib's AwsCustomResource handler (termination protection); the managed policy only lets it write its own logs."})
+	}
 }
+
+// awsCustomResourceSingleton is the construct id aws-cdk-lib gives the
+// Lambda function shared by all AwsCustomResources of a stack.
+const awsCustomResourceSingleton = "AWS679f53fac002430cb0da5b7982bd2287"

@@ -6,6 +6,8 @@
 package nag
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -41,7 +43,15 @@ func Suppress(c constructs.IConstruct, children bool, rules ...Rule) {
 		for _, r := range rules {
 			entry := map[string]interface{}{"id": r.ID, "reason": r.Reason}
 			if len(r.AppliesTo) > 0 {
-				entry["applies_to"] = r.AppliesTo
+				applies := make([]interface{}, len(r.AppliesTo))
+				for i, a := range r.AppliesTo {
+					if strings.HasPrefix(a, regexPrefix) {
+						applies[i] = map[string]interface{}{"regex": "/" + strings.TrimPrefix(a, regexPrefix) + "/g"}
+					} else {
+						applies[i] = a
+					}
+				}
+				entry["applies_to"] = applies
 			}
 			existing = append(existing, entry)
 		}
