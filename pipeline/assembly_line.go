@@ -51,7 +51,11 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 		props = &Props{}
 	}
 	p := props.withDefaults()
-	if problems := p.problems(); len(problems) > 0 {
+	problems := p.problems()
+	if len(problems) == 0 {
+		problems = environmentProblems(line, p)
+	}
+	if len(problems) > 0 {
 		line.report(problems)
 		return line
 	}
@@ -89,6 +93,10 @@ func (l *AssemblyLine) build(p Props) {
 		CodePipeline: l.Pipeline,
 		Synth:        build,
 		SelfMutation: jsii.Bool(true),
+		// Pinned, so self-mutation and asset publishing run the same tools
+		// on every run instead of whatever npm calls latest that day.
+		CliVersion:          jsii.String(stages.CDKCLIVersion),
+		CdkAssetsCliVersion: jsii.String(stages.CDKAssetsVersion),
 		// Change sets let CloudFormation validate a whole stack update
 		// before it touches anything.
 		UseChangeSets: jsii.Bool(true),

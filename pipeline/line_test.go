@@ -531,3 +531,18 @@ func TestStageFuncMistakes(t *testing.T) {
 		})
 	}
 }
+
+func TestCrossEnvironmentNeedsExplicitPipelineEnv(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+	cdktest.Check(t, func() {
+		pipeline.New(stack, "Line", &pipeline.Props{App: bucketApp,
+			Staging:    &stages.Deploy{Environment: stages.Environment{Name: "Staging", Account: "111111111111"}},
+			Production: &stages.Deploy{Environment: stages.Environment{Name: "Production", Region: "us-east-1"}},
+		})
+	})
+	errs := cdktest.Errors(t, stack)
+	if len(errs) != 2 || !strings.HasPrefix(errs[0], `Staging.Account: "111111111111"`) || !strings.HasPrefix(errs[1], `Production.Region: "us-east-1"`) {
+		t.Errorf("errors = %q", errs)
+	}
+}

@@ -55,6 +55,7 @@ type Preset struct {
 const (
 	CDKCLIVersion    = "2.1148.1"
 	GotestsumVersion = "v1.13.0"
+	CDKAssetsVersion = "4.7.3"
 )
 
 var installCDK = "npm install -g aws-cdk@" + CDKCLIVersion
