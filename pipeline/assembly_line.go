@@ -46,6 +46,9 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 	// S3 delivers the line's access logs under a bucket policy rather than
 	// the legacy log-delivery ACL, whatever the app's feature flags say.
 	line.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
+	// A problem in the props is the user's, not the code's: report it
+	// without the jsii runtime's JavaScript stack frame.
+	line.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
 
 	if props == nil {
 		props = &Props{}
