@@ -17,7 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Defaults of AlertsProps.
+// Names Alerts uses on AWS.
 const (
 	// DefaultAlertsDisplayName is the DisplayName of the alerts topic when
 	// none is given; email notifications show it as their sender.

@@ -5,8 +5,11 @@ package serverless
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
@@ -81,7 +84,13 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	get := &awsapigateway.MethodOptions{RequestValidator: api.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestBody: jsii.Bool(true), ValidateRequestParameters: jsii.Bool(true),
 	})}
-	integration := awsapigateway.NewLambdaIntegration(fn, nil)
+	// API Gateway calls the alias; CodeDeploy moves the alias from the old
+	// version to the new one in steps (see newTrafficShifting).
+	alias := awslambda.NewAlias(stack, jsii.String("Live"), &awslambda.AliasProps{
+		AliasName: jsii.String("live"),
+		Version:   fn.CurrentVersion(),
+	})
+	integration := awsapigateway.NewLambdaIntegration(alias, nil)
 	api.Root().AddMethod(jsii.String("GET"), integration, get)
 	api.Root().AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("GET"), integration, get)
 	nag.Suppress(fn.Role(), true,
@@ -95,9 +104,42 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		nag.Rule{ID: "AwsSolutions-APIG4", Reason: "The factorial service is a public, read-only API by design: it has no data to protect and no callers to identify."},
 		nag.Rule{ID: "AwsSolutions-COG4", Reason: "The factorial service is a public, read-only API by design; there is no user pool."},
 	)
+	newTrafficShifting(stack, alias, api)
 	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the factorial service"),
 		Value:       api.Url(),
 	})
 	return stack
+}
+
+// newTrafficShifting deploys a new function version without downtime:
+// CodeDeploy sends 10% of the traffic to it for 5 minutes, then all of it.
+// If the function errors or the API answers 5XX during the shift, the
+// alarms fire and CodeDeploy moves all traffic back to the old version.
+func newTrafficShifting(stack awscdk.Stack, alias awslambda.Alias, api awsapigateway.RestApi) awscodedeploy.LambdaDeploymentGroup {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	alarm := func(id, description string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
+		return awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             metric,
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			AlarmDescription:   jsii.String(description),
+		})
+	}
+	errors := alarm("FunctionErrors", "The live alias of the factorial function returned errors. During a deploy CodeDeploy rolls back; otherwise check the function's logs.",
+		alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}))
+	serverErrors := alarm("Api5xx", "The factorial API answered 5XX. During a deploy CodeDeploy rolls back; otherwise check the API's access logs and the function's logs.",
+		api.MetricServerError(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}))
+	return awscodedeploy.NewLambdaDeploymentGroup(stack, jsii.String("Deployment"), &awscodedeploy.LambdaDeploymentGroupProps{
+		Alias:            alias,
+		DeploymentConfig: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
+		Alarms:           &[]interfacesawscloudwatch.IAlarmRef{errors, serverErrors},
+		AutoRollback: &awscodedeploy.AutoRollbackConfig{
+			FailedDeployment:  jsii.Bool(true),
+			StoppedDeployment: jsii.Bool(true),
+			DeploymentInAlarm: jsii.Bool(true),
+		},
+	})
 }

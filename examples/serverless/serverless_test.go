@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/serverless"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
@@ -73,5 +74,43 @@ func TestDefaultExampleShape(t *testing.T) {
 	want := "Source:S3 Build:CodeBuild UpdatePipeline:CodeBuild"
 	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CloudFormation Staging:CodeBuild Production:CloudFormation") {
 		t.Errorf("actions = %s", got)
+	}
+}
+
+// TestZeroDowntime checks how the service avoids downtime: API Gateway calls
+// a Lambda alias that CodeDeploy shifts to a new version in a canary, rolling
+// back automatically on the function-error and API-5XX alarms.
+func TestZeroDowntime(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := serverless.NewServiceStack(app, "Service")
+	tpl := cdktest.Template(t, stack)
+	cdktest.Check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]interface{}{
+			"Runtime": "provided.al2023", "Architectures": []interface{}{"arm64"}, "Handler": "bootstrap"})
+		tpl.HasResourceProperties(jsii.String("AWS::CodeDeploy::DeploymentGroup"), map[string]interface{}{
+			"DeploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+			"AutoRollbackConfiguration": map[string]interface{}{"Enabled": true,
+				"Events": []interface{}{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"}},
+			"AlarmConfiguration": assertions.Match_ObjectLike(&map[string]interface{}{"Enabled": true,
+				"Alarms": assertions.Match_Exact([]interface{}{assertions.Match_AnyValue(), assertions.Match_AnyValue()})}),
+		})
+		tpl.HasResource(jsii.String("AWS::Lambda::Alias"), map[string]interface{}{
+			"UpdatePolicy": map[string]interface{}{"CodeDeployLambdaAliasUpdate": assertions.Match_ObjectLike(&map[string]interface{}{})},
+		})
+		for _, metric := range []string{"Errors", "5XXError"} {
+			tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
+				"MetricName": metric, "Statistic": "Sum", "Period": 60, "Threshold": 0, "EvaluationPeriods": 1,
+				"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"})
+		}
+		// API Gateway integrates with the alias, not the bare function.
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Method"), map[string]interface{}{
+			"HttpMethod": "GET",
+			"Integration": assertions.Match_ObjectLike(&map[string]interface{}{"Uri": assertions.Match_ObjectLike(&map[string]interface{}{
+				"Fn::Join": assertions.Match_ArrayWith(&[]interface{}{assertions.Match_ArrayWith(&[]interface{}{
+					map[string]interface{}{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Live"))}})})})}),
+		})
+	})
+	if n := len(cdktest.Resources(t, tpl, "AWS::ApiGateway::Method")); n != 2 {
+		t.Errorf("%d API methods, want GET / and GET /{proxy+}", n)
 	}
 }

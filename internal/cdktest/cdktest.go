@@ -17,7 +17,8 @@ import (
 
 // Main runs the tests of a package and closes the jsii runtime once. Unless
 // CDK_VALIDATION is set, it turns aws-cdk-lib's template validator off to keep
-// each synth fast; keep at least one test that turns it on (WithValidation).
+// each synth fast. The setting is read when the jsii runtime starts, so it
+// holds for the whole test binary; internal/validated runs with it on.
 func Main(m *testing.M) {
 	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
 		os.Setenv("CDK_VALIDATION", "false")
