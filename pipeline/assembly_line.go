@@ -5,6 +5,8 @@
 package pipeline
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -54,6 +56,7 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 		props = &Props{}
 	}
 	p := props.withDefaults()
+	p.ChangeFreeze = line.changeFreeze(p)
 	problems := p.problems()
 	if len(problems) == 0 {
 		problems = environmentProblems(line, p)
@@ -105,48 +108,159 @@ func (l *AssemblyLine) build(p Props) {
 		UseChangeSets: jsii.Bool(true),
 	})
 
-	var problems stages.Problems
-	l.Staging, problems = l.deploy("Staging", p, p.Staging, false)
-	l.report(problems)
-	post := p.Staging.Post
-	if p.Acceptance != nil && l.Staging != nil {
-		tests, problems := p.Acceptance.Step(l, source, l.Staging)
-		l.report(nestProblems("Acceptance", problems))
-		post = append([]pipelines.Step{tests}, post...)
-	} else if p.Acceptance == nil {
-		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
-			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
+	var steps []*lineStage
+	if staging := l.addStaging(p, source); staging != nil {
+		steps = append(steps, staging)
 	}
-	if l.Staging != nil {
-		l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: steps(p.Staging.Pre), Post: steps(post)})
-	}
-	if p.Production != nil {
-		l.Production, problems = l.deploy("Production", p, p.Production, true)
-		l.report(problems)
-		if l.Production != nil {
-			l.CDKPipeline.AddStage(l.Production, &pipelines.AddStageOpts{Pre: steps(p.Production.Pre), Post: steps(p.Production.Post)})
-		}
-	}
+	steps = append(steps, l.addProduction(p)...)
 
 	l.CDKPipeline.BuildPipeline()
+	for _, ls := range steps {
+		ls.resolveName(l.Pipeline)
+	}
 	p.Source.Connect(l, l.Pipeline, (*stage(l.Pipeline, "Source").Actions())[0])
-	if p.Approval != nil && l.Production != nil {
+	production := firstProduction(steps)
+	if p.Approval != nil && production != nil {
 		l.Pipeline.AddStage(&awscodepipeline.StageOptions{
 			StageName: jsii.String("Approval"),
-			Placement: &awscodepipeline.StagePlacement{RightBefore: stage(l.Pipeline, *l.Production.StageName())},
+			Placement: &awscodepipeline.StagePlacement{RightBefore: stage(l.Pipeline, production.name)},
 			Actions:   &[]awscodepipeline.IAction{p.Approval.Action(l, shared)},
 		})
+	}
+	l.addConditions(steps)
+	if p.ChangeFreeze != "" && production != nil {
+		l.freeze(production.name, p.ChangeFreeze)
 	}
 	suppressPipelineFindings(l)
 }
 
-// deploy creates the team's stage for one environment.
-func (l *AssemblyLine) deploy(prop string, p Props, d *stages.Deploy, production bool) (awscdk.Stage, stages.Problems) {
+// lineStage is one pipeline stage that deploys the app: staging, the
+// production stage, or one production wave.
+type lineStage struct {
+	name       string
+	production bool
+	gate       stages.Gate
+	envs       []*deployed
+}
+
+// deployed is the app deployed to one environment.
+type deployed struct {
+	env   stages.Environment
+	stage awscdk.Stage
+	// alarm is the gate's composite alarm, empty without a gate.
+	alarm gateAlarm
+}
+
+// resolveName settles the pipeline stage name once the pipeline is built:
+// CDK Pipelines names a wave of one stage after the stage, not the wave.
+func (ls *lineStage) resolveName(p awscodepipeline.Pipeline) {
+	for _, s := range *p.Stages() {
+		if *s.StageName() == ls.name {
+			return
+		}
+	}
+	if len(ls.envs) == 1 {
+		ls.name = ls.envs[0].env.Name
+	}
+}
+
+func firstProduction(steps []*lineStage) *lineStage {
+	for _, s := range steps {
+		if s.production {
+			return s
+		}
+	}
+	return nil
+}
+
+// addStaging deploys the staging stage, with the acceptance tests after it.
+func (l *AssemblyLine) addStaging(p Props, source pipelines.IFileSetProducer) *lineStage {
+	if p.Staging == nil {
+		return nil
+	}
+	d := p.Staging
+	ls := &lineStage{name: d.Name, gate: d.Gate}
+	env := l.deploy("Staging", p, d.Environment, d.TerminationProtection, false, d.Gate)
+	if env == nil {
+		return nil
+	}
+	l.Staging = env.stage
+	ls.envs = append(ls.envs, env)
+	post := d.Post
+	if p.Acceptance != nil {
+		tests, problems := p.Acceptance.Step(l, source, env.stage)
+		l.report(nestProblems("Acceptance", problems))
+		post = append([]pipelines.Step{tests}, post...)
+	} else {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
+			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
+	}
+	l.CDKPipeline.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(d.Pre), Post: stepList(post)})
+	return ls
+}
+
+// addProduction deploys the production stage, or the production waves.
+func (l *AssemblyLine) addProduction(p Props) []*lineStage {
+	waves := p.Waves
+	single := false
+	if p.Production != nil {
+		d := p.Production
+		waves = []*stages.Wave{{Name: d.Name, Environments: []stages.Environment{d.Environment},
+			Pre: d.Pre, Post: d.Post, TerminationProtection: d.TerminationProtection, Gate: d.Gate}}
+		single = true
+	}
+	var out []*lineStage
+	for i, w := range waves {
+		ls := &lineStage{name: w.Name, production: true, gate: w.Gate}
+		var wave pipelines.Wave
+		if !single {
+			wave = l.CDKPipeline.AddWave(jsii.String(w.Name), &pipelines.WaveOptions{Pre: stepList(w.Pre), Post: stepList(w.Post)})
+		}
+		for _, e := range w.Environments {
+			prop := "Production"
+			if !single {
+				prop = "Waves[" + itoa(i) + "]"
+			}
+			env := l.deploy(prop, p, e, w.TerminationProtection, true, w.Gate)
+			if env == nil {
+				continue
+			}
+			ls.envs = append(ls.envs, env)
+			var pre []pipelines.Step
+			if !p.AllowPermissionsBroadening {
+				id := "PermissionsCheck"
+				if !single {
+					id += "-" + e.Name
+				}
+				pre = append(pre, pipelines.NewConfirmPermissionsBroadening(jsii.String(id), &pipelines.PermissionsBroadeningCheckProps{Stage: env.stage}))
+			}
+			if single {
+				l.Production = env.stage
+				l.CDKPipeline.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(append(pre, w.Pre...)), Post: stepList(w.Post)})
+			} else {
+				if l.Production == nil {
+					l.Production = env.stage
+				}
+				wave.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(pre)})
+			}
+		}
+		if len(ls.envs) > 0 {
+			out = append(out, ls)
+		}
+	}
+	return out
+}
+
+// deploy creates the team's stage for one environment, with termination
+// protection and the gate's composite alarm. Both must exist before CDK
+// Pipelines synthesizes the stage, which it does when the stage is added.
+func (l *AssemblyLine) deploy(prop string, p Props, env stages.Environment, protection *bool, production bool, gate stages.Gate) *deployed {
 	var ps stages.Problems
-	stage := p.App(l, d.Name, d.Environment)
+	defer func() { l.report(ps) }()
+	stage := p.App(l, env.Name, env)
 	if stage == nil {
 		ps.Add("App", "nil stage", "App to return the awscdk.Stage it created for "+prop)
-		return nil, ps
+		return nil
 	}
 	for _, a := range p.StageAspects {
 		awscdk.Aspects_Of(stage).Add(a, nil)
@@ -154,18 +268,22 @@ func (l *AssemblyLine) deploy(prop string, p Props, d *stages.Deploy, production
 	stacks := stages.Stacks(stage)
 	if len(stacks) == 0 {
 		ps.Add("App", *stage.StageName(), "a stage with at least one stack for "+prop)
-		return nil, ps
+		return nil
 	}
 	protect := production
-	if d.TerminationProtection != nil {
-		protect = *d.TerminationProtection
+	if protection != nil {
+		protect = *protection
 	}
 	if protect {
 		for _, s := range stacks {
 			stages.ProtectFromTermination(s)
 		}
 	}
-	return stage, ps
+	d := &deployed{env: env, stage: stage}
+	if gate.BakeTimeOr(defaultBakeTime(production)) > 0 {
+		d.alarm = l.newGateAlarm(stage, stacks, env, gate.Alarms)
+	}
+	return d
 }
 
 func nestProblems(prefix string, ps stages.Problems) stages.Problems {
@@ -174,7 +292,7 @@ func nestProblems(prefix string, ps stages.Problems) stages.Problems {
 	return out
 }
 
-func steps(s []pipelines.Step) *[]pipelines.Step {
+func stepList(s []pipelines.Step) *[]pipelines.Step {
 	if len(s) == 0 {
 		return nil
 	}
@@ -196,3 +314,5 @@ func stage(p awscodepipeline.Pipeline, name string) awscodepipeline.IStage {
 // Construct is also what lets the jsii runtime register AssemblyLine itself
 // as a construct, so it can be used as a scope like any other.)
 func (l *AssemblyLine) ToString() *string { return l.Node().Path() }
+
+func itoa(i int) string { return strconv.Itoa(i) }

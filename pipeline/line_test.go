@@ -161,10 +161,12 @@ func TestDefaultLine(t *testing.T) {
 			t.Errorf("staging action %+v should be a CloudFormation deploy before the tests", a)
 		}
 	}
+	var prod []string
 	for _, a := range findStage(t, stages, "Production").Actions {
-		if a.Provider != "CloudFormation" {
-			t.Errorf("production action %+v, want CloudFormation", a)
-		}
+		prod = append(prod, a.Name+":"+a.Provider)
+	}
+	if got, want := strings.Join(prod, " "), "PermissionsCheck.Check:CodeBuild PermissionsCheck.Confirm:Manual Service.Prepare:CloudFormation Service.Deploy:CloudFormation"; got != want {
+		t.Errorf("production actions = %s, want %s", got, want)
 	}
 	// The artifact store is the line's KMS-encrypted bucket.
 	store := props["ArtifactStore"].(map[string]interface{})

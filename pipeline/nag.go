@@ -11,8 +11,9 @@ import (
 // The wildcards below are what aws-cdk-lib's grant methods and CDK
 // Pipelines write into the roles of the line; each is scoped to the line's
 // own bucket, key, log group or report group, or is account-wide only where
-// the API cannot be scoped. Velocity records the reasons as cdk-nag
-// suppressions, so a team's cdk-nag run shows only its own findings.
+// the resource is not known when the role is made. Velocity records the
+// reasons as cdk-nag suppressions, so a team's cdk-nag run shows only its
+// own findings.
 var (
 	// grantActions are the action wildcards of bucket.grantReadWrite and
 	// key.grantEncryptDecrypt on the line's artifact bucket and key.
@@ -27,37 +28,59 @@ var (
 		nag.Regex(`^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*$`),
 		nag.Regex(`^Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<[A-Za-z0-9]+>-\*$`),
 	}
+	lambdaBasicExecution = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 )
+
+// knownFinding is a finding on one resource that CDK Pipelines or
+// aws-cdk-lib creates for the line, found by the end of its construct path.
+type knownFinding struct {
+	pathSuffix string
+	rule       nag.Rule
+}
+
+var knownFindings = []knownFinding{
+	{"/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
+		AppliesTo: []string{"Resource::*", "Resource::arn:*:iam::<AWS::AccountId>:role/*"},
+		Reason:    "Self-mutation runs `cdk deploy` of the pipeline stack: it looks up the bootstrap stack (cloudformation:DescribeStacks, s3:ListBucket on names not known at synth) and may assume only roles tagged aws-cdk:bootstrap-role (condition on the statement)."}},
+	{"/Assets/FileRole/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
+		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*",
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*"},
+		Reason: "CDK Pipelines shares one role among all asset-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap file publishing role."}},
+	{"/PipelinesSecurityCheck/CDKSecurityCheck/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
+		AppliesTo: []string{"Resource::*", nag.Regex(`^Resource::<[A-Za-z0-9]*CDKPipelinesAutoApprove[A-F0-9]{8}\.Arn>:\*$`)},
+		Reason:    "The permissions-broadening check runs `cdk diff` with the deploy role of any target account (assume-role limited by the aws-cdk:bootstrap-role=deploy tag condition), and invokes its own auto-approve function and its versions."}},
+	{"/PipelinesSecurityCheck/CDKPipelinesAutoApprove/ServiceRole/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
+		AppliesTo: []string{"Resource::*"},
+		Reason:    "The auto-approve function may approve only pipelines tagged SECURITY_CHECK=ALLOW_APPROVE (condition on the statement); pipeline ARNs are not known to this shared function."}},
+	{"/PipelinesSecurityCheck/CDKPipelinesAutoApprove/ServiceRole/Resource", nag.Rule{ID: "AwsSolutions-IAM4",
+		AppliesTo: []string{lambdaBasicExecution},
+		Reason:    "CDK Pipelines' auto-approve function of the permissions-broadening check; the managed policy only lets it write its own logs."}},
+}
 
 func suppressPipelineFindings(l *AssemblyLine) {
 	for _, c := range *l.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		res, ok := c.(awscdk.CfnResource)
-		if !ok || *res.CfnResourceType() != "AWS::IAM::Policy" {
+		if !ok {
 			continue
 		}
 		path := *c.Node().Path()
-		nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
-			Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
-		switch {
-		case strings.HasSuffix(path, "/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource"):
-			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*", "Resource::arn:*:iam::<AWS::AccountId>:role/*"},
-				Reason: "Self-mutation runs `cdk deploy` of the pipeline stack: it looks up the bootstrap stack (cloudformation:DescribeStacks, s3:ListBucket cannot be scoped to a name not known at synth) and may assume only roles tagged aws-cdk:bootstrap-role (condition on the statement)."})
-		case strings.Contains(path, "/Assets/") && strings.HasSuffix(path, "Role/DefaultPolicy/Resource"):
-			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*",
-				"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*",
-				"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*"},
-				Reason: "CDK Pipelines shares one role among all asset-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap file/image publishing role."})
+		if *res.CfnResourceType() == "AWS::IAM::Policy" {
+			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
+				Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
+		}
+		for _, f := range knownFindings {
+			if strings.HasSuffix(path, f.pathSuffix) {
+				nag.Suppress(res, false, f.rule)
+			}
 		}
 	}
 	// aws-cdk-lib's singleton that turns on EventBridge notifications for
-	// the source bucket.
-	stack := awscdk.Stack_Of(l)
-	for _, c := range *stack.Node().Children() {
+	// the source bucket lives at the stack's root.
+	for _, c := range *awscdk.Stack_Of(l).Node().Children() {
 		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
 			if role := c.Node().TryFindChild(jsiiString("Role")); role != nil {
-				nag.Suppress(role, false, nag.Rule{ID: "AwsSolutions-IAM4",
-					AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-					Reason:    "aws-cdk-lib's handler that enables EventBridge notifications on the source bucket; the managed policy only lets it write its own logs."})
+				nag.Suppress(role, false, nag.Rule{ID: "AwsSolutions-IAM4", AppliesTo: []string{lambdaBasicExecution},
+					Reason: "aws-cdk-lib's handler that enables EventBridge notifications on the source bucket; the managed policy only lets it write its own logs."})
 			}
 		}
 	}

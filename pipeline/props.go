@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"regexp"
 
@@ -36,6 +37,23 @@ type Props struct {
 	// in the pipeline's account and region. When Staging is set and
 	// Production is not, the line ends at staging.
 	Production *stages.Deploy
+	// Waves replace Production with a rollout in waves: each wave deploys
+	// to its environments in parallel and must pass its gate before the
+	// next wave starts. Set Production or Waves, not both.
+	Waves []*stages.Wave
+	// ChangeFreeze, when not empty, blocks production: the transition into
+	// the first production stage is disabled with this reason, and changes
+	// wait before it until the freeze is lifted. The context key
+	// "velocity:changeFreeze" sets it without a code change (put it in
+	// cdk.json so that self-mutation keeps it; the value "true" gives a
+	// default reason). CodePipeline allows letters, digits, spaces and
+	// ! @ ( ) . * ? - in the reason, at most 300 characters.
+	ChangeFreeze string
+	// AllowPermissionsBroadening turns off the check before each production
+	// stage that pauses the line for a manual approval when a change widens
+	// IAM or security-group permissions (CDK Pipelines'
+	// ConfirmPermissionsBroadening). Default: the check runs.
+	AllowPermissionsBroadening bool
 	// ExecutionMode says what happens to a change that arrives while the
 	// line is busy. Default: awscodepipeline.ExecutionMode_QUEUED, so no
 	// commit is skipped; SUPERSEDED lets the newest change overtake waiting
@@ -55,7 +73,18 @@ type Props struct {
 // The CodePipeline stage names CDK Pipelines and Velocity use themselves.
 var reservedNames = map[string]bool{"Source": true, "Build": true, "UpdatePipeline": true, "Assets": true, "Approval": true}
 
-var pipelineNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
+var (
+	pipelineNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
+	freezeReasonPattern = regexp.MustCompile(`^[a-zA-Z0-9!@ ().*?-]{1,300}$`)
+)
+
+// ChangeFreezeContext is the context key that freezes production without a
+// code change; see Props.ChangeFreeze.
+const ChangeFreezeContext = "velocity:changeFreeze"
+
+// DefaultFreezeReason is the reason used when the change-freeze context is
+// "true".
+const DefaultFreezeReason = "Change freeze"
 
 // withDefaults returns a copy of the props with every default filled in.
 // The user's values are never changed.
@@ -66,7 +95,7 @@ func (p Props) withDefaults() Props {
 	if p.Build == nil {
 		p.Build = &stages.Build{}
 	}
-	if p.Staging == nil && p.Production == nil {
+	if p.Staging == nil && p.Production == nil && len(p.Waves) == 0 {
 		p.Staging = &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}
 		p.Production = &stages.Deploy{Environment: stages.Environment{Name: "Production"}}
 	}
@@ -95,31 +124,33 @@ func (p Props) problems() stages.Problems {
 	ps.Nest("Source", p.Source.Validate())
 	ps.Nest("Build", p.Build.Validate())
 	if p.Staging == nil {
-		ps.Add("Production", p.Production.Name, "a Staging environment too: every change is deployed to staging and tested there before production")
+		ps.Add("Production", "set without Staging", "a Staging environment too: every change is deployed to staging and tested there before production")
 	}
-	names := map[string]string{}
-	for _, env := range []struct {
-		prop   string
-		deploy *stages.Deploy
-	}{{"Staging", p.Staging}, {"Production", p.Production}} {
-		if env.deploy == nil {
+	if p.Production != nil && len(p.Waves) > 0 {
+		ps.Add("Waves", fmt.Sprintf("%d waves", len(p.Waves)), "Production or Waves, not both")
+	}
+	if p.Staging != nil {
+		ps.Nest("Staging", p.Staging.Validate())
+	}
+	if p.Production != nil {
+		ps.Nest("Production", p.Production.Validate())
+	}
+	for i, w := range p.Waves {
+		if w == nil {
+			ps.Add(fmt.Sprintf("Waves[%d]", i), "nil", "a *stages.Wave")
 			continue
 		}
-		ps.Nest(env.prop, env.deploy.Validate())
-		name := env.deploy.Name
-		if reservedNames[name] {
-			ps.Add(env.prop+".Name", name, "a name other than Source, Build, UpdatePipeline, Assets and Approval (the line uses them)")
-		}
-		if other, dup := names[name]; dup && name != "" {
-			ps.Add(env.prop+".Name", name, "a name different from "+other+".Name")
-		}
-		names[name] = env.prop
+		ps.Nest(fmt.Sprintf("Waves[%d]", i), w.Validate())
 	}
+	p.nameProblems(&ps)
 	if p.Acceptance != nil {
 		ps.Nest("Acceptance", p.Acceptance.Validate())
 	}
+	if p.ChangeFreeze != "" && !freezeReasonPattern.MatchString(p.ChangeFreeze) {
+		ps.Add("ChangeFreeze", p.ChangeFreeze, "a reason of at most 300 letters, digits, spaces and ! @ ( ) . * ? -")
+	}
 	if p.Approval != nil {
-		if p.Production == nil {
+		if p.Production == nil && len(p.Waves) == 0 {
 			ps.Add("Approval", "set", "no Approval when the line has no Production environment")
 		}
 		ps.Nest("Approval", p.Approval.Validate())
@@ -133,4 +164,48 @@ func (p Props) problems() stages.Problems {
 		ps.Add("PipelineName", p.PipelineName, "1 to 100 letters, digits and . @ _ -")
 	}
 	return ps
+}
+
+// named is one name the line uses: a CDK stage id or a pipeline stage name.
+type named struct{ prop, name string }
+
+// nameProblems checks that stage and wave names are unique and not
+// reserved, and that no account and region is deployed twice in production.
+func (p Props) nameProblems(ps *stages.Problems) {
+	var names []named
+	if p.Staging != nil {
+		names = append(names, named{"Staging.Name", p.Staging.Name})
+	}
+	if p.Production != nil {
+		names = append(names, named{"Production.Name", p.Production.Name})
+	}
+	places := map[string]string{}
+	for i, w := range p.Waves {
+		if w == nil {
+			continue
+		}
+		names = append(names, named{fmt.Sprintf("Waves[%d].Name", i), w.Name})
+		for j, env := range w.Environments {
+			prop := fmt.Sprintf("Waves[%d].Environments[%d]", i, j)
+			names = append(names, named{prop + ".Name", env.Name})
+			if env.Account == "" && env.Region == "" {
+				continue
+			}
+			place := env.Account + "/" + env.Region
+			if other, dup := places[place]; dup {
+				ps.Add(prop, place, "an account and region not already deployed by "+other)
+			}
+			places[place] = prop
+		}
+	}
+	seen := map[string]string{}
+	for _, n := range names {
+		if reservedNames[n.name] {
+			ps.Add(n.prop, n.name, "a name other than Source, Build, UpdatePipeline, Assets and Approval (the line uses them)")
+		}
+		if other, dup := seen[n.name]; dup && n.name != "" {
+			ps.Add(n.prop, n.name, "a name different from "+other)
+		}
+		seen[n.name] = n.prop
+	}
 }

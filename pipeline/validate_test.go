@@ -58,7 +58,7 @@ func TestValidateRejects(t *testing.T) {
 		{"invalid stage name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "staging env"}}}, "Staging.Name", "staging env"},
 		{"reserved stage name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Build"}}}, "Staging.Name", "Build"},
 		{"duplicate stage names", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Live"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Live"}}}, "Production.Name", "Live"},
-		{"production before staging", &pipeline.Props{App: noStage, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}}}, "Production", "Production"},
+		{"production before staging", &pipeline.Props{App: noStage, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}}}, "Production", "set without Staging"},
 		{"bad account", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Account: "1234"}}}, "Staging.Account", "1234"},
 		{"bad region", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "Europe"}}}, "Staging.Region", "Europe"},
 		{"invalid step name", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: []pipelines.Step{shell("smoke test!")}}}, "Staging.Post[0]", "smoke test!"},
@@ -70,6 +70,18 @@ func TestValidateRejects(t *testing.T) {
 		{"http review url", &pipeline.Props{App: noStage, Approval: &stages.Approval{ReviewURL: "http://example.com"}}, "Approval.ReviewURL", "http://example.com"},
 		{"approval without production", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Approval: &stages.Approval{}}, "Approval", "set"},
 		{"parallel execution", &pipeline.Props{App: noStage, ExecutionMode: awscodepipeline.ExecutionMode_PARALLEL}, "ExecutionMode", "PARALLEL"},
+		{"bake time too long", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: durationPtr(4 * time.Hour)}}}, "Staging.BakeTime", "4h0m0s"},
+		{"negative bake time", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: durationPtr(-time.Minute)}}}, "Staging.BakeTime", "-1m0s"},
+		{"invalid cron", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{Window: &stages.Window{Cron: "0 9 * * 1-5"}}}}, "Production.Window.Cron", "0 9 * * 1-5"},
+		{"invalid time zone", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 ? * MON-FRI", TimeZone: "Mars/Olympus"}}}}, "Production.Window.TimeZone", "Mars/Olympus"},
+		{"empty wave", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Waves: []*stages.Wave{{Name: "EU"}}}, "Waves[0].Environments", "[]"},
+		{"duplicate environments", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Waves: []*stages.Wave{
+			{Name: "One", Environments: []stages.Environment{{Name: "A", Account: "111111111111", Region: "eu-west-1"}}},
+			{Name: "Two", Environments: []stages.Environment{{Name: "B", Account: "111111111111", Region: "eu-west-1"}}}}}, "Waves[1].Environments[0]", "111111111111/eu-west-1"},
+		{"production and waves", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}},
+			Waves: []*stages.Wave{{Name: "EU", Environments: []stages.Environment{{Name: "EU1"}}}}}, "Waves", "1 waves"},
+		{"wave too large", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Waves: []*stages.Wave{{Name: "All", Environments: []stages.Environment{{Name: "A"}, {Name: "B"}, {Name: "C"}, {Name: "D"}, {Name: "E"}, {Name: "F"}}}}}, "Waves[0].Environments", "6 environments"},
+		{"bad freeze reason", &pipeline.Props{App: noStage, ChangeFreeze: "freeze: <holidays>"}, "ChangeFreeze", "freeze: <holidays>"},
 		{"bad pipeline name", &pipeline.Props{App: noStage, PipelineName: "my pipeline"}, "PipelineName", "my pipeline"},
 	}
 	for _, c := range cases {
@@ -149,3 +161,5 @@ func problems(err error) []stages.Problem {
 	}
 	return out
 }
+
+func durationPtr(d time.Duration) *time.Duration { return &d }

@@ -66,16 +66,33 @@ type Deploy struct {
 	// for every stack of the stage. Default: on in production, off in
 	// staging.
 	TerminationProtection *bool
+	// Gate holds the bake time, alarm gate, rollback and deployment
+	// windows of the stage.
+	Gate
 }
 
 // Validate reports every invalid setting of the deploy step.
 func (d *Deploy) Validate() Problems {
 	var ps Problems
 	d.Environment.validate(&ps)
+	d.Gate.validate(&ps)
+	validateSteps(&ps, namedSteps{"Pre", d.Pre}, namedSteps{"Post", d.Post})
+	return ps
+}
+
+// namedSteps is a list of steps and the prop that holds it.
+type namedSteps struct {
+	prop  string
+	steps []pipelines.Step
+}
+
+// validateSteps checks that steps are non-nil and have valid ids, unique
+// across all the lists.
+func validateSteps(ps *Problems, lists ...namedSteps) {
 	seen := map[string]bool{}
-	for list, steps := range map[string][]pipelines.Step{"Pre": d.Pre, "Post": d.Post} {
-		for i, s := range steps {
-			prop := fmt.Sprintf("%s[%d]", list, i)
+	for _, list := range lists {
+		for i, s := range list.steps {
+			prop := fmt.Sprintf("%s[%d]", list.prop, i)
 			if s == nil {
 				ps.Add(prop, "nil", "a pipelines.Step")
 				continue
@@ -90,7 +107,6 @@ func (d *Deploy) Validate() Problems {
 			seen[id] = true
 		}
 	}
-	return ps
 }
 
 // Stacks returns the stacks of stage, in construct tree order.

@@ -1,6 +1,7 @@
 package serverless_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -72,8 +73,45 @@ func TestDefaultExampleShape(t *testing.T) {
 	}
 	got := strings.Join(order, " ")
 	want := "Source:S3 Build:CodeBuild UpdatePipeline:CodeBuild"
-	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CloudFormation Staging:CodeBuild Production:CloudFormation") {
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CloudFormation Staging:CodeBuild Production:CodeBuild Production:Manual Production:CloudFormation Production:CloudFormation") {
 		t.Errorf("actions = %s", got)
+	}
+}
+
+// TestDefaultExampleIsGated checks what issue #5 promises of the default
+// example: production bakes on the service's alarms and rolls back; staging
+// has its bake-time gate.
+func TestDefaultExampleIsGated(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := serverless.NewPipelineStack(app, "VelocityServerless")
+	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
+	tpl := cdktest.Template(t, stack)
+	for _, p := range cdktest.Resources(t, tpl, "AWS::CodePipeline::Pipeline") {
+		for _, s := range p["Properties"].(map[string]interface{})["Stages"].([]interface{}) {
+			st := s.(map[string]interface{})
+			raw, _ := json.Marshal(st)
+			switch st["Name"] {
+			case "Staging":
+				if !strings.Contains(string(raw), `"OnSuccess":{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"AlarmName":"VelocityServerless-Staging-gate","WaitTime":"5"}`) {
+					t.Errorf("staging stage has no bake-time gate: %s", raw)
+				}
+			case "Production":
+				for _, want := range []string{`"OnFailure":{"Result":"ROLLBACK"}`,
+					`"OnSuccess":{"Conditions":[{"Result":"ROLLBACK","Rules":[{"Configuration":{"AlarmName":"VelocityServerless-Production-gate","WaitTime":"15"},"Name":"Bake-Production","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`} {
+					if !strings.Contains(string(raw), want) {
+						t.Errorf("production stage lacks %s: %s", want, raw)
+					}
+				}
+			}
+		}
+	}
+	// The gate is one composite alarm over the service's alarms.
+	gate := cdktest.Template(t, stages.Stacks(line.Production)[0])
+	rule, _ := json.Marshal(cdktest.Resources(t, gate, "AWS::CloudWatch::CompositeAlarm"))
+	for _, alarm := range []string{"FunctionErrors", "Api5xx"} {
+		if !strings.Contains(string(rule), alarm) {
+			t.Errorf("gate does not watch %s: %s", alarm, rule)
+		}
 	}
 }
 

@@ -1,0 +1,193 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// Default bake times: how long the service's alarms must stay OK after a
+// deploy before the line moves on.
+const (
+	StagingBakeTime    = 5 * time.Minute
+	ProductionBakeTime = 15 * time.Minute
+)
+
+func defaultBakeTime(production bool) time.Duration {
+	if production {
+		return ProductionBakeTime
+	}
+	return StagingBakeTime
+}
+
+// gateAlarm is the composite alarm that gates one environment.
+type gateAlarm struct {
+	name    string
+	account string // empty: the pipeline's account
+	region  string // empty: the pipeline's region
+	// readerRole is the role the pipeline assumes to read an alarm in
+	// another account; empty in the pipeline's own account.
+	readerRole string
+}
+
+// newGateAlarm creates one composite alarm over every CloudWatch alarm of
+// the stage and the extra named alarms: the stage's gate is a single alarm,
+// in ALARM when any of them is. It is created in the stage's last stack
+// that holds an alarm, with a fixed name so the pipeline can refer to it.
+func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, env stages.Environment, extra []stages.AlarmName) gateAlarm {
+	var rules []awscloudwatch.IAlarmRule
+	home := stacks[len(stacks)-1]
+	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		switch a := c.(type) {
+		case awscloudwatch.Alarm:
+			rules = append(rules, a)
+			home = awscdk.Stack_Of(a)
+		case awscloudwatch.CompositeAlarm:
+			rules = append(rules, a)
+			home = awscdk.Stack_Of(a)
+		}
+	}
+	for i, name := range extra {
+		imported := awscloudwatch.Alarm_FromAlarmName(home, jsii.String("VelocityGateAlarm"+strconv.Itoa(i)), jsii.String(string(name)))
+		rules = append(rules, awscloudwatch.AlarmRule_FromAlarm(imported, awscloudwatch.AlarmState_ALARM))
+	}
+	if len(rules) == 0 {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-gate-alarms"),
+			jsii.String("Stage "+env.Name+" has no CloudWatch alarms, so its bake time gates on nothing. Add alarms to the stage (see the monitoring package) or set Gate.Alarms."), nil)
+		return gateAlarm{}
+	}
+	pipelineStack := awscdk.Stack_Of(l)
+	g := gateAlarm{name: *pipelineStack.StackName() + "-" + env.Name + "-gate", account: env.Account, region: env.Region}
+	awscloudwatch.NewCompositeAlarm(home, jsii.String("VelocityGate"), &awscloudwatch.CompositeAlarmProps{
+		CompositeAlarmName: jsii.String(g.name),
+		AlarmRule:          awscloudwatch.AlarmRule_AnyOf(rules...),
+		AlarmDescription: jsii.String("Gate of the Velocity line " + *pipelineStack.StackName() + " for " + env.Name +
+			": in ALARM when any alarm of the deployed service is. While a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on)."),
+	})
+	if env.Account != "" && env.Account != *pipelineStack.Account() {
+		sum := sha256.Sum256([]byte(g.name))
+		roleName := "velocity-gate-reader-" + hex.EncodeToString(sum[:6])
+		role := awsiam.NewRole(home, jsii.String("VelocityGateReader"), &awsiam.RoleProps{
+			RoleName:    jsii.String(roleName),
+			Description: jsii.String("Lets the Velocity line " + *pipelineStack.StackName() + " read its gate alarm"),
+			AssumedBy:   awsiam.NewAccountPrincipal(pipelineStack.Account()),
+		})
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+			Resources: jsii.Strings(*awscdk.Stack_Of(home).FormatArn(alarmArn(g.name, "", ""))),
+		}))
+		g.readerRole = fmt.Sprintf("arn:%s:iam::%s:role/%s", *awscdk.Aws_PARTITION(), env.Account, roleName)
+	}
+	return g
+}
+
+func alarmArn(name, account, region string) *awscdk.ArnComponents {
+	arn := &awscdk.ArnComponents{
+		Service:      jsii.String("cloudwatch"),
+		Resource:     jsii.String("alarm"),
+		ResourceName: jsii.String(name),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	}
+	if account != "" {
+		arn.Account = jsii.String(account)
+	}
+	if region != "" {
+		arn.Region = jsii.String(region)
+	}
+	return arn
+}
+
+// addConditions renders the stage conditions of CodePipeline V2 for each
+// deploy stage: the bake-time gate (OnSuccess), rollback (OnFailure) and the
+// deployment window (BeforeEntry). CDK Pipelines creates the stages, so they
+// go onto the CfnPipeline as property overrides.
+func (l *AssemblyLine) addConditions(deploys []*lineStage) {
+	cfn := l.Pipeline.Node().DefaultChild().(awscodepipeline.CfnPipeline)
+	stack := awscdk.Stack_Of(l)
+	for _, ls := range deploys {
+		index := stageIndex(l.Pipeline, ls.name)
+		rollback := ls.gate.RollbackOr(ls.production)
+		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
+		var rules []interface{}
+		for _, d := range ls.envs {
+			if d.alarm.name == "" || bake == 0 {
+				continue
+			}
+			rule := map[string]interface{}{
+				"Name":       "Bake-" + d.env.Name,
+				"RuleTypeId": ruleType("CloudWatchAlarm"),
+				"Configuration": map[string]interface{}{
+					"AlarmName": d.alarm.name,
+					"WaitTime":  strconv.Itoa(int(bake.Minutes())),
+				},
+			}
+			if d.alarm.region != "" {
+				rule["Region"] = d.alarm.region
+			}
+			if d.alarm.readerRole != "" {
+				rule["RoleArn"] = d.alarm.readerRole
+				l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(d.alarm.readerRole),
+				}))
+			} else {
+				l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+					Resources: jsii.Strings(*stack.FormatArn(alarmArn(d.alarm.name, d.alarm.account, d.alarm.region))),
+				}))
+			}
+			rules = append(rules, rule)
+		}
+		if len(rules) > 0 {
+			result := "FAIL"
+			if rollback {
+				result = "ROLLBACK"
+			}
+			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.OnSuccess", index)), map[string]interface{}{
+				"Conditions": []interface{}{map[string]interface{}{"Result": result, "Rules": rules}},
+			})
+		}
+		if rollback {
+			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.OnFailure", index)), map[string]interface{}{"Result": "ROLLBACK"})
+		}
+		if w := ls.gate.Window; w != nil {
+			config := map[string]interface{}{"Cron": w.Cron}
+			if w.TimeZone != "" {
+				config["TimeZone"] = w.TimeZone
+			}
+			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.BeforeEntry", index)), map[string]interface{}{
+				"Conditions": []interface{}{map[string]interface{}{"Result": "FAIL", "Rules": []interface{}{map[string]interface{}{
+					"Name": "DeploymentWindow", "RuleTypeId": ruleType("DeploymentWindow"), "Configuration": config,
+				}}}},
+			})
+		}
+	}
+}
+
+func ruleType(provider string) map[string]interface{} {
+	return map[string]interface{}{"Category": "Rule", "Owner": "AWS", "Provider": provider, "Version": "1"}
+}
+
+// stageIndex returns the position of the named stage in the pipeline.
+func stageIndex(p awscodepipeline.Pipeline, name string) int {
+	for i, s := range *p.Stages() {
+		if *s.StageName() == name {
+			return i
+		}
+	}
+	var names []string
+	for _, s := range *p.Stages() {
+		names = append(names, *s.StageName())
+	}
+	panic("velocity: pipeline has no stage " + name + "; it has " + strings.Join(names, ", "))
+}

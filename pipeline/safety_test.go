@@ -1,0 +1,216 @@
+package pipeline_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// alarmedApp is bucketApp with one alarm, as a monitored service has.
+func alarmedApp(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := bucketApp(scope, id, env)
+	stack := stages.Stacks(stage)[0]
+	awscloudwatch.NewAlarm(stack, jsii.String("Errors"), &awscloudwatch.AlarmProps{
+		Metric:            awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Shop"), MetricName: jsii.String("Errors")}),
+		Threshold:         jsii.Number(0),
+		EvaluationPeriods: jsii.Number(1),
+	})
+	return stage
+}
+
+// stageJSON returns the raw CloudFormation declaration of a pipeline stage.
+func stageJSON(t *testing.T, tpl assertions.Template, name string) map[string]interface{} {
+	t.Helper()
+	props, _ := pipelineOf(t, tpl)
+	for _, s := range props["Stages"].([]interface{}) {
+		if st := s.(map[string]interface{}); st["Name"] == name {
+			return st
+		}
+	}
+	t.Fatalf("no stage %s", name)
+	return nil
+}
+
+func compact(v interface{}) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
+
+func TestBakeTimeGatesAndRollbackByDefault(t *testing.T) {
+	tpl, line, _ := synth(t, pipeline.Props{App: alarmedApp})
+	staging, production := stageJSON(t, tpl, "Staging"), stageJSON(t, tpl, "Production")
+
+	want := `{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"AlarmName":"Pipe-Staging-gate","WaitTime":"5"},"Name":"Bake-Staging","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`
+	if got := compact(staging["OnSuccess"]); got != want {
+		t.Errorf("staging OnSuccess = %s\nwant %s", got, want)
+	}
+	if _, ok := staging["OnFailure"]; ok {
+		t.Errorf("staging rolls back by default: %v", staging["OnFailure"])
+	}
+	want = `{"Conditions":[{"Result":"ROLLBACK","Rules":[{"Configuration":{"AlarmName":"Pipe-Production-gate","WaitTime":"15"},"Name":"Bake-Production","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`
+	if got := compact(production["OnSuccess"]); got != want {
+		t.Errorf("production OnSuccess = %s\nwant %s", got, want)
+	}
+	if got := compact(production["OnFailure"]); got != `{"Result":"ROLLBACK"}` {
+		t.Errorf("production OnFailure = %s", got)
+	}
+	// One composite alarm per stage over the service's alarms.
+	for name, stage := range map[string]awscdk.Stage{"Pipe-Staging-gate": line.Staging, "Pipe-Production-gate": line.Production} {
+		gate := cdktest.Template(t, stages.Stacks(stage)[0])
+		cdktest.Check(t, func() {
+			gate.HasResourceProperties(jsii.String("AWS::CloudWatch::CompositeAlarm"), map[string]interface{}{
+				"AlarmName": name, "AlarmRule": assertions.Match_ObjectLike(&map[string]interface{}{}),
+			})
+		})
+	}
+	// The pipeline may read exactly those alarms.
+	raw := compact(cdktest.JSON(t, tpl))
+	for _, want := range []string{`"Action":"cloudwatch:DescribeAlarms"`, `:alarm:Pipe-Production-gate`, `:alarm:Pipe-Staging-gate`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("pipeline template lacks %s", want)
+		}
+	}
+}
+
+func TestGateOptions(t *testing.T) {
+	zero, ten, yes, no := time.Duration(0), 10*time.Minute, true, false
+	tpl, _, _ := synth(t, pipeline.Props{
+		App: alarmedApp,
+		Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
+			Gate: stages.Gate{BakeTime: &ten, Rollback: &yes, Alarms: []stages.AlarmName{"shop-latency"}}},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"},
+			Gate: stages.Gate{BakeTime: &zero, Rollback: &no, Window: &stages.Window{Cron: "* * 9-16 ? * MON-THU", TimeZone: "Europe/Berlin"}}},
+	})
+	staging, production := stageJSON(t, tpl, "Staging"), stageJSON(t, tpl, "Production")
+	if got := compact(staging["OnSuccess"]); !strings.Contains(got, `"Result":"ROLLBACK"`) || !strings.Contains(got, `"WaitTime":"10"`) {
+		t.Errorf("staging OnSuccess = %s", got)
+	}
+	if got := compact(staging["OnFailure"]); got != `{"Result":"ROLLBACK"}` {
+		t.Errorf("staging OnFailure = %s", got)
+	}
+	for _, key := range []string{"OnSuccess", "OnFailure"} {
+		if v, ok := production[key]; ok {
+			t.Errorf("production %s = %v, want none (bake time 0, rollback off)", key, v)
+		}
+	}
+	want := `{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"Cron":"* * 9-16 ? * MON-THU","TimeZone":"Europe/Berlin"},"Name":"DeploymentWindow","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"DeploymentWindow","Version":"1"}}]}]}`
+	if got := compact(production["BeforeEntry"]); got != want {
+		t.Errorf("production BeforeEntry = %s\nwant %s", got, want)
+	}
+}
+
+func TestExtraGateAlarmsJoinTheComposite(t *testing.T) {
+	_, line, _ := synth(t, pipeline.Props{App: alarmedApp,
+		Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Alarms: []stages.AlarmName{"shop-latency"}}}})
+	gate := cdktest.Template(t, stages.Stacks(line.Staging)[0])
+	rule := compact(cdktest.Resources(t, gate, "AWS::CloudWatch::CompositeAlarm"))
+	if !strings.Contains(rule, `:alarm:shop-latency`) || !strings.Contains(rule, `ALARM(`) {
+		t.Errorf("composite alarm = %s", rule)
+	}
+}
+
+func TestNoAlarmsNoGate(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+	pipeline.New(stack, "Line", &pipeline.Props{App: bucketApp})
+	tpl := cdktest.Template(t, stack)
+	if _, ok := stageJSON(t, tpl, "Production")["OnSuccess"]; ok {
+		t.Error("a gate without alarms")
+	}
+	var warnings []string
+	cdktest.Check(t, func() {
+		for _, m := range *assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("no CloudWatch alarms"))) {
+			warnings = append(warnings, compact(m.Entry.Data))
+		}
+	})
+	if len(warnings) != 2 {
+		t.Errorf("warnings = %v, want one per stage", warnings)
+	}
+}
+
+func TestChangeFreeze(t *testing.T) {
+	tpl, _, _ := synth(t, pipeline.Props{ChangeFreeze: "Black Friday (ends 2026-12-01)"})
+	props, _ := pipelineOf(t, tpl)
+	if got := compact(props["DisableInboundStageTransitions"]); got != `[{"Reason":"Black Friday (ends 2026-12-01)","StageName":"Production"}]` {
+		t.Errorf("DisableInboundStageTransitions = %s", got)
+	}
+
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{pipeline.ChangeFreezeContext: "true"}})
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+	pipeline.New(stack, "Line", &pipeline.Props{App: bucketApp, Approval: &stages.Approval{}})
+	props, _ = pipelineOf(t, cdktest.Template(t, stack))
+	if got := compact(props["DisableInboundStageTransitions"]); got != `[{"Reason":"Change freeze","StageName":"Production"}]` {
+		t.Errorf("DisableInboundStageTransitions from context = %s", got)
+	}
+}
+
+func TestPermissionsBroadeningGate(t *testing.T) {
+	tpl, _, _ := synth(t, pipeline.Props{AllowPermissionsBroadening: true})
+	_, st := pipelineOf(t, tpl)
+	for _, a := range findStage(t, st, "Production").Actions {
+		if strings.HasPrefix(a.Name, "PermissionsCheck") {
+			t.Errorf("permissions check %s despite AllowPermissionsBroadening", a.Name)
+		}
+	}
+}
+
+func TestWaves(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("000000000000"), Region: jsii.String("eu-west-1")}})
+	var line *pipeline.AssemblyLine
+	cdktest.Check(t, func() {
+		line = pipeline.New(stack, "Line", &pipeline.Props{
+			App:     alarmedApp,
+			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}},
+			Waves: []*stages.Wave{
+				{Name: "Canary", Environments: []stages.Environment{{Name: "Canary-EU", Account: "111111111111", Region: "eu-west-1"}}},
+				{Name: "Everywhere", Environments: []stages.Environment{
+					{Name: "US", Account: "111111111111", Region: "us-east-1"},
+					{Name: "AP", Account: "222222222222", Region: "ap-southeast-2"},
+				}},
+			},
+		})
+	})
+	if errs := cdktest.Errors(t, stack); len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	tpl := cdktest.Template(t, stack)
+	_, st := pipelineOf(t, tpl)
+	if got, want := stageNames(st), "Source,Build,UpdatePipeline,Assets,Staging,Canary-EU,Everywhere"; got != want {
+		t.Errorf("stages = %s, want %s", got, want)
+	}
+	everywhere := compact(stageJSON(t, tpl, "Everywhere")["OnSuccess"])
+	for _, want := range []string{`"Name":"Bake-US"`, `"Region":"us-east-1"`, `"Name":"Bake-AP"`, `"Region":"ap-southeast-2"`,
+		`:iam::222222222222:role/velocity-gate-reader-`, `"Result":"ROLLBACK"`} {
+		if !strings.Contains(everywhere, want) {
+			t.Errorf("Everywhere OnSuccess lacks %s: %s", want, everywhere)
+		}
+	}
+	var checks []string
+	for _, a := range findStage(t, st, "Everywhere").Actions {
+		if strings.Contains(a.Name, "PermissionsCheck") && strings.HasSuffix(a.Name, ".Confirm") {
+			checks = append(checks, a.Name)
+		}
+	}
+	if len(checks) != 2 {
+		t.Errorf("permission checks in Everywhere = %v, want one per environment", checks)
+	}
+	// The reader role in the other account trusts the pipeline's account.
+	reader := cdktest.Template(t, stages.Stacks(line.Production)[0])
+	cdktest.Check(t, func() {
+		reader.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]interface{}{
+			"RoleName": assertions.Match_StringLikeRegexp(jsii.String("^velocity-gate-reader-")),
+		})
+	})
+}

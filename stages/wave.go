@@ -1,0 +1,54 @@
+package stages
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+)
+
+// Wave is one step of a production rollout: the app is deployed to all of
+// its environments (accounts and/or regions) at the same time, and the wave
+// must pass its gate (bake time over each environment's alarms) before the
+// next wave starts. Waves are production: termination protection, rollback
+// and the permissions-broadening check are on unless turned off.
+type Wave struct {
+	// Name names the wave's pipeline stage, e.g. "Production-EU". (A wave
+	// of one environment is a stage named after that environment: CDK
+	// Pipelines names it so.)
+	Name string
+	// Environments are deployed in parallel; at most 5 (a CodePipeline
+	// condition holds at most 5 rules, one per environment's alarms).
+	Environments []Environment
+	// Pre runs before the wave's deploys, Post after all of them.
+	Pre, Post []pipelines.Step
+	// TerminationProtection for the wave's stacks. Default: on.
+	TerminationProtection *bool
+	// Gate holds the wave's bake time (default 15 minutes), rollback
+	// (default on) and deployment window.
+	Gate
+}
+
+// maxWaveEnvironments is the most rules a CodePipeline condition holds.
+const maxWaveEnvironments = 5
+
+// Validate reports every invalid setting of the wave.
+func (w *Wave) Validate() Problems {
+	var ps Problems
+	if !validName(w.Name) {
+		ps.Add("Name", w.Name, "a name of letters, digits and hyphens starting with a letter, at most 50 characters, e.g. \"Production-EU\"")
+	}
+	if len(w.Environments) == 0 {
+		ps.Add("Environments", "[]", "at least one environment: an empty wave deploys nothing")
+	}
+	if len(w.Environments) > maxWaveEnvironments {
+		ps.Add("Environments", fmt.Sprintf("%d environments", len(w.Environments)), "at most 5 environments per wave; split it into more waves")
+	}
+	for i, env := range w.Environments {
+		var eps Problems
+		env.validate(&eps)
+		ps.Nest(fmt.Sprintf("Environments[%d]", i), eps)
+	}
+	w.Gate.validate(&ps)
+	validateSteps(&ps, namedSteps{"Pre", w.Pre}, namedSteps{"Post", w.Post})
+	return ps
+}
