@@ -1,6 +1,6 @@
 // Command examples is the CDK app behind the repository's cdk.json: it
 // synthesizes one of Velocity's example lines, chosen with
-// `-c example=serverless` (the default).
+// `-c example=serverless` (the default) or `-c example=containers`.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/containers"
 	"github.com/velocity-cdk/velocity/examples/serverless"
 )
 
@@ -19,8 +20,10 @@ func main() {
 	switch example {
 	case "", "serverless":
 		serverless.NewPipelineStack(app, "VelocityServerless")
+	case "containers":
+		containers.NewPipelineStack(app, "VelocityContainers")
 	default:
-		fmt.Fprintf(os.Stderr, "unknown example %q: want serverless\n", example)
+		fmt.Fprintf(os.Stderr, "unknown example %q: want serverless or containers\n", example)
 		os.Exit(1)
 	}
 	app.Synth(nil)

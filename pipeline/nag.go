@@ -42,10 +42,8 @@ var knownFindings = []knownFinding{
 	{"/UpdatePipeline/SelfMutation/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
 		AppliesTo: []string{"Resource::*", "Resource::arn:*:iam::<AWS::AccountId>:role/*"},
 		Reason:    "Self-mutation runs `cdk deploy` of the pipeline stack: it looks up the bootstrap stack (cloudformation:DescribeStacks, s3:ListBucket on names not known at synth) and may assume only roles tagged aws-cdk:bootstrap-role (condition on the statement)."}},
-	{"/Assets/FileRole/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
-		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*",
-			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*"},
-		Reason: "CDK Pipelines shares one role among all asset-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap file publishing role."}},
+	{"/Assets/FileRole/DefaultPolicy/Resource", assetRoleRule("file")},
+	{"/Assets/DockerRole/DefaultPolicy/Resource", assetRoleRule("image")},
 	{"/PipelinesSecurityCheck/CDKSecurityCheck/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
 		AppliesTo: []string{"Resource::*", nag.Regex(`^Resource::<[A-Za-z0-9]*CDKPipelinesAutoApprove[A-F0-9]{8}\.Arn>:\*$`)},
 		Reason:    "The permissions-broadening check runs `cdk diff` with the deploy role of any target account (assume-role limited by the aws-cdk:bootstrap-role=deploy tag condition), and invokes its own auto-approve function and its versions."}},
@@ -55,6 +53,15 @@ var knownFindings = []knownFinding{
 	{"/PipelinesSecurityCheck/CDKPipelinesAutoApprove/ServiceRole/Resource", nag.Rule{ID: "AwsSolutions-IAM4",
 		AppliesTo: []string{lambdaBasicExecution},
 		Reason:    "CDK Pipelines' auto-approve function of the permissions-broadening check; the managed policy only lets it write its own logs."}},
+}
+
+// assetRoleRule is the finding on the role CDK Pipelines shares among all
+// asset-publishing jobs of one kind (file or image).
+func assetRoleRule(kind string) nag.Rule {
+	return nag.Rule{ID: "AwsSolutions-IAM5",
+		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/*",
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/*"},
+		Reason: "CDK Pipelines shares one role among all " + kind + "-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap " + kind + " publishing role."}
 }
 
 func suppressPipelineFindings(l *AssemblyLine) {

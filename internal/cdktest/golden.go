@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden templates under testdata
 // assetHash matches the content hashes CDK writes into templates (asset
 // object keys, hashes in logical ids of assets). They change with every
 // bundled binary and Node.js version, so golden files compare without them.
-var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
+var assetHash = regexp.MustCompile(`[0-9a-f]{64}|current_account-current_region-[0-9a-f]{8}`)
 
 // Golden compares template (any JSON value) with testdata/<name>.json, after
 // replacing asset hashes with "<hash>". Run `go test -update` to rewrite the

@@ -17,9 +17,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Code returns Lambda code for the Go main package pkg, a path relative to
+// Code returns Lambda code for the Go main package pkg: a path relative to
 // the root of the Go module that contains the working directory (for example
-// "./examples/service/cmd/lambda"). It is built for provided.al2023 on arm64
+// "./examples/service/cmd/lambda"), or an import path, which may be in a
+// dependency of that module (Velocity's own functions, when a team's app
+// imports Velocity). It is built for provided.al2023 on arm64
 // (GOOS=linux GOARCH=arm64 CGO_ENABLED=0, -trimpath, tag lambda.norpc) into
 // a file named bootstrap. The asset hash is the hash of the binary, so a
 // change anywhere in the code the binary is built from deploys a new version,
@@ -29,7 +31,10 @@ func Code(pkg string) awslambda.Code {
 	if err != nil {
 		panic(err)
 	}
-	dir := filepath.Join(root, filepath.FromSlash(pkg))
+	dir, err := packageDir(root, pkg)
+	if err != nil {
+		panic(err)
+	}
 	return awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
@@ -60,6 +65,17 @@ func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bo
 		panic(fmt.Sprintf("go build %s for Lambda failed: %v\n%s", b.pkg, err, strings.TrimSpace(out.String())))
 	}
 	return jsii.Bool(true)
+}
+
+// packageDir asks the go command where pkg's sources are.
+func packageDir(root, pkg string) (string, error) {
+	cmd := exec.Command("go", "list", "-f", "{{.Dir}}", pkg)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("gobundle: go list %s: %v\n%s", pkg, err, strings.TrimSpace(string(out)))
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // ModuleRoot returns the directory of the go.mod that contains the working

@@ -1,0 +1,316 @@
+// Package containers is the containers example: the factorial service as a
+// container on Amazon ECS (AWS Fargate, arm64) behind an Application Load
+// Balancer, shipped by a Velocity assembly line with rolling deploys that
+// drop no requests.
+package containers
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/config"
+	"github.com/velocity-cdk/velocity/internal/gobundle"
+	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// The service's timing, which the deploy settings below depend on.
+const (
+	// containerPort is where the server listens ($PORT).
+	containerPort = 8080
+	// shutdownTimeout is how long the server lets in-flight requests finish
+	// after SIGTERM ($SHUTDOWN_TIMEOUT). It must stay below stopTimeout.
+	shutdownTimeout = 20
+	// stopTimeout is how long ECS waits after SIGTERM before it kills the
+	// container.
+	stopTimeout = 30
+	// deregistrationDelay is how long the load balancer keeps serving the
+	// requests already sent to a task it is draining, before ECS stops
+	// the task.
+	deregistrationDelay = 25
+)
+
+// dockerfile is the image's Dockerfile, relative to the repository root,
+// which is the build context.
+const dockerfile = "examples/service/Dockerfile"
+
+// imageContext is what the image build may see of the repository root, as
+// .dockerignore patterns: go.mod, go.sum and the service's Go code. Nothing
+// else is copied into cdk.out, and only a change to these files builds and
+// deploys a new image.
+var imageContext = []string{
+	"*",
+	"!go.mod",
+	"!go.sum",
+	"!examples/service/**",
+	"examples/service/**/*_test.go",
+	"examples/service/**/testdata",
+	"examples/service/**/*.md",
+	"examples/service/**/*.sh",
+}
+
+// NewPipelineStack creates the stack that holds the assembly line. Deploy it
+// once with `cdk deploy`; from then on the line builds the image and deploys
+// the service.
+//
+// aspects are applied to every stage the line deploys (see
+// pipeline.Props.StageAspects); tests pass cdk-nag here.
+func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Env:                   config.PipelineEnv(),
+		Description:           jsii.String("Velocity assembly line for the containerized factorial service"),
+		TerminationProtection: jsii.Bool(true),
+	})
+	pipeline.New(stack, "Line", &pipeline.Props{
+		Source:       config.Source(stack),
+		App:          NewServiceStage,
+		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
+		StageAspects: aspects,
+	})
+	return stack
+}
+
+// NewServiceStage is the app the line deploys: the same code for staging and
+// for production.
+func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+	NewServiceStack(stage, "Service")
+	return stage
+}
+
+// NewServiceStack creates the factorial service: a new VPC (two
+// Availability Zones, one NAT gateway, flow logs), an ECS cluster with
+// Container Insights, and a Fargate service on arm64 behind a public
+// Application Load Balancer on HTTP port 80, with rolling deploys that keep
+// full capacity, a circuit breaker that rolls a failed deploy back, and
+// auto scaling from 2 to 6 tasks. Its output Endpoint is the service's base
+// URL.
+//
+// The listener is plain HTTP because an example has no domain and no
+// certificate. To serve HTTPS, add a certificate from AWS Certificate
+// Manager for a domain you own: listen on 443 with
+// Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS and
+// Certificates set, redirect port 80 to it, and point the domain at the
+// load balancer.
+func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Description: jsii.String("Factorial service on Amazon ECS (AWS Fargate) behind an Application Load Balancer"),
+	})
+
+	vpc := newVpc(stack)
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                 vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENHANCED,
+	})
+
+	task := newTaskDefinition(stack)
+	service := awsecs.NewFargateService(stack, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster:        cluster,
+		TaskDefinition: task,
+		// No DesiredCount: auto scaling owns it. A count in the template
+		// would be written back on every deploy and scale the service in
+		// under load; CloudFormation starts a new service with one task and
+		// auto scaling raises it to MinCapacity.
+		//
+		// Rolling deploys at full capacity: a new task starts next to each
+		// old one (up to 200%), and an old task is stopped only once a new
+		// one passes the load balancer's health check (never below 100%).
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		// A deploy whose tasks never get healthy fails and CloudFormation
+		// rolls the service back to the last working task definition, so
+		// the line stops before production.
+		CircuitBreaker: &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		// Time for a new task to pass its first load balancer health
+		// checks before ECS counts failed ones.
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		AssignPublicIp:         jsii.Bool(false),
+	})
+
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+	logAccess(stack, lb)
+	// Plain HTTP: see the doc comment for HTTPS.
+	listener := lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+		Port:     jsii.Number(80),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Open:     jsii.Bool(true),
+	})
+	targets := listener.AddTargets(jsii.String("Service"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(containerPort),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{service},
+		// A new task gets traffic after 2 good answers (20 s); a broken
+		// one is taken out after 3 bad ones (30 s).
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String("/health"),
+			HealthyHttpCodes:        jsii.String("200"),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(3),
+		},
+		// A task being replaced first leaves the load balancer: it gets no
+		// new requests and has this long to answer the ones it has. Only
+		// then does ECS send SIGTERM; the server drains what is left within
+		// SHUTDOWN_TIMEOUT, below the container's stop timeout.
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
+	})
+
+	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: jsii.Number(2), // one task per Availability Zone
+		MaxCapacity: jsii.Number(6),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(60),
+		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
+		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(300)),
+	})
+	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
+		// Requests per task per minute; a starting point to tune with a
+		// load test.
+		RequestsPerTarget: jsii.Number(1000),
+		TargetGroup:       targets,
+		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
+		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
+	})
+
+	nag.Suppress((*lb.Connections().SecurityGroups())[0], false,
+		nag.Rule{ID: "AwsSolutions-EC23", Reason: "The load balancer of a public web service accepts HTTP on port 80 from anywhere by design; the tasks accept traffic only from the load balancer."})
+
+	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Base URL of the factorial service"),
+		Value:       jsii.String("http://" + *lb.LoadBalancerDnsName() + "/"),
+	})
+	return stack
+}
+
+// newVpc creates the service's network: public subnets for the load
+// balancer and the NAT gateway, private subnets with egress for the tasks,
+// in two Availability Zones. One NAT gateway keeps the cost down; with one
+// per zone the tasks would keep pulling images when a zone fails.
+func newVpc(stack awscdk.Stack) awsec2.Vpc {
+	flowLogs := awslogs.NewLogGroup(stack, jsii.String("VpcFlowLogs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_YEAR,
+	})
+	return awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(1),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
+		},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{
+			"FlowLogs": {
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+			},
+		},
+	})
+}
+
+// newTaskDefinition creates the task: the server's image, built from
+// examples/service/Dockerfile for linux/arm64 at deploy time (asset
+// publishing; synth only stages the build context), on 0.25 vCPU and 512 MiB.
+func newTaskDefinition(stack awscdk.Stack) awsecs.FargateTaskDefinition {
+	root, err := gobundle.ModuleRoot()
+	if err != nil {
+		panic(err)
+	}
+	task := awsecs.NewFargateTaskDefinition(stack, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(256),
+		MemoryLimitMiB: jsii.Number(512),
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			CpuArchitecture:       awsecs.CpuArchitecture_ARM64(),
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+		},
+	})
+	logs := awslogs.NewLogGroup(stack, jsii.String("ServiceLogs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_YEAR,
+	})
+	task.AddContainer(jsii.String("Server"), &awsecs.ContainerDefinitionOptions{
+		Image: awsecs.ContainerImage_FromAsset(jsii.String(root), &awsecs.AssetImageProps{
+			File:       jsii.String(dockerfile),
+			Platform:   awsecrassets.Platform_LINUX_ARM64(),
+			Exclude:    jsii.Strings(imageContext...),
+			IgnoreMode: awscdk.IgnoreMode_DOCKER,
+		}),
+		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(containerPort), Protocol: awsecs.Protocol_TCP}},
+		Environment: &map[string]*string{
+			"PORT":             jsii.String(strconv.Itoa(containerPort)),
+			"SHUTDOWN_TIMEOUT": jsii.String(strconv.Itoa(shutdownTimeout) + "s"),
+		},
+		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+			StreamPrefix: jsii.String("server"),
+			LogGroup:     logs,
+		}),
+		// The image has no shell and no curl: the server checks itself.
+		HealthCheck: &awsecs.HealthCheck{
+			Command:     jsii.Strings("CMD", "/server", "-healthcheck"),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Retries:     jsii.Number(3),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(10)),
+		},
+		// SIGTERM, then up to 30 s for the server's 20 s graceful shutdown
+		// before SIGKILL.
+		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(stopTimeout)),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+	})
+	nag.Suppress(task, false,
+		nag.Rule{ID: "AwsSolutions-ECS2", Reason: "The environment holds only PORT and SHUTDOWN_TIMEOUT, plain settings of the server; the service has no secrets."})
+	nag.Suppress(task.ObtainExecutionRole(), true,
+		nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*"},
+			Reason: "ecr:GetAuthorizationToken, which ECS needs to pull the image, cannot be scoped to a resource; the pull actions are scoped to the image's repository."})
+	return task
+}
+
+// logAccess sends the load balancer's access logs to a new bucket
+// (SSE-S3, the only encryption ALB log delivery supports; no public access;
+// TLS only; kept when the stack is deleted; objects expire after a year).
+//
+// aws-cdk-lib's LogAccessLogs needs the stack's region to pick the
+// regional Elastic Load Balancing account, and the line's stages may be
+// environment-agnostic, so the bucket policy grants the log delivery
+// service principal instead, which AWS documents for every region.
+func logAccess(stack awscdk.Stack, lb awselasticloadbalancingv2.ApplicationLoadBalancer) {
+	const prefix = "alb"
+	bucket := awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(365)),
+		}},
+	})
+	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("s3:PutObject"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
+		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(prefix + "/AWSLogs/" + *stack.Account() + "/*"))),
+	}))
+	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
+	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
+	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(prefix))
+	// ELB checks that it may write to the bucket when logging is turned on.
+	lb.Node().AddDependency(bucket)
+	nag.Suppress(bucket, false,
+		nag.Rule{ID: "AwsSolutions-S1", Reason: "This bucket holds the load balancer's access logs; logging access to it would need yet another log bucket."})
+}

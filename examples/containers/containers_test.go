@@ -1,0 +1,272 @@
+package containers_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/containers"
+	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// TestZeroDowntime checks what keeps a deploy from dropping requests:
+// rolling at full capacity with a rollback on failure, health checks in the
+// container and on the load balancer, draining shorter than the stop
+// timeout, and auto scaling.
+func TestZeroDowntime(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	tpl := cdktest.Template(t, containers.NewServiceStack(app, "Service"))
+	has := func(typ string, props interface{}) {
+		t.Helper()
+		cdktest.Check(t, func() { tpl.HasResourceProperties(jsii.String(typ), props) })
+	}
+
+	has("AWS::ECS::Service", map[string]interface{}{
+		"LaunchType": "FARGATE",
+		"DeploymentConfiguration": map[string]interface{}{
+			"DeploymentCircuitBreaker": map[string]interface{}{"Enable": true, "Rollback": true},
+			"MinimumHealthyPercent":    100,
+			"MaximumPercent":           200,
+		},
+		"HealthCheckGracePeriodSeconds": 30,
+	})
+	has("AWS::ECS::TaskDefinition", map[string]interface{}{
+		"Cpu":                     "256",
+		"Memory":                  "512",
+		"RuntimePlatform":         map[string]interface{}{"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"},
+		"RequiresCompatibilities": []interface{}{"FARGATE"},
+		"ContainerDefinitions": []interface{}{assertions.Match_ObjectLike(&map[string]interface{}{
+			"HealthCheck": map[string]interface{}{
+				"Command":     []interface{}{"CMD", "/server", "-healthcheck"},
+				"Interval":    10,
+				"Timeout":     5,
+				"Retries":     3,
+				"StartPeriod": 10,
+			},
+			"StopTimeout":  30,
+			"PortMappings": []interface{}{map[string]interface{}{"ContainerPort": 8080, "Protocol": "tcp"}},
+			"Environment": assertions.Match_ArrayWith(&[]interface{}{
+				map[string]interface{}{"Name": "PORT", "Value": "8080"},
+				map[string]interface{}{"Name": "SHUTDOWN_TIMEOUT", "Value": "20s"},
+			}),
+			"LogConfiguration": assertions.Match_ObjectLike(&map[string]interface{}{"LogDriver": "awslogs"}),
+		})},
+	})
+	has("AWS::ElasticLoadBalancingV2::TargetGroup", map[string]interface{}{
+		"HealthCheckPath":            "/health",
+		"Matcher":                    map[string]interface{}{"HttpCode": "200"},
+		"HealthCheckIntervalSeconds": 10,
+		"HealthyThresholdCount":      2,
+		"UnhealthyThresholdCount":    3,
+		"TargetType":                 "ip",
+		"TargetGroupAttributes": assertions.Match_ArrayWith(&[]interface{}{
+			map[string]interface{}{"Key": "deregistration_delay.timeout_seconds", "Value": "25"},
+		}),
+	})
+	has("AWS::ApplicationAutoScaling::ScalableTarget", map[string]interface{}{
+		"MinCapacity": 2,
+		"MaxCapacity": 6,
+	})
+	for _, metric := range []string{"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"} {
+		has("AWS::ApplicationAutoScaling::ScalingPolicy", map[string]interface{}{
+			"PolicyType": "TargetTrackingScaling",
+			"TargetTrackingScalingPolicyConfiguration": assertions.Match_ObjectLike(&map[string]interface{}{
+				"PredefinedMetricSpecification": assertions.Match_ObjectLike(&map[string]interface{}{"PredefinedMetricType": metric}),
+			}),
+		})
+	}
+
+	// The load balancer drains a task before ECS stops it, and the server
+	// finishes in-flight requests before ECS kills it.
+	var stop, drain float64
+	for _, td := range cdktest.Resources(t, tpl, "AWS::ECS::TaskDefinition") {
+		c := td["Properties"].(map[string]interface{})["ContainerDefinitions"].([]interface{})[0].(map[string]interface{})
+		stop = c["StopTimeout"].(float64)
+	}
+	for _, tg := range cdktest.Resources(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup") {
+		for _, a := range tg["Properties"].(map[string]interface{})["TargetGroupAttributes"].([]interface{}) {
+			if a := a.(map[string]interface{}); a["Key"] == "deregistration_delay.timeout_seconds" {
+				var err error
+				if drain, err = strconv.ParseFloat(a["Value"].(string), 64); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if !(drain > 0 && drain < stop && 20 < stop) {
+		t.Errorf("deregistration delay %vs, stop timeout %vs: want 0 < delay < stop timeout and SHUTDOWN_TIMEOUT (20s) < stop timeout", drain, stop)
+	}
+
+	// No DesiredCount: a count in the template would reset auto scaling on
+	// every deploy.
+	for id, s := range cdktest.Resources(t, tpl, "AWS::ECS::Service") {
+		if n, ok := s["Properties"].(map[string]interface{})["DesiredCount"]; ok {
+			t.Errorf("%s: DesiredCount = %v, want none (auto scaling owns it)", id, n)
+		}
+	}
+}
+
+// TestWhatIsDeployed checks the rest of the service stack: the network, the
+// cluster, the load balancer with its access logs, and the Endpoint output
+// the acceptance tests read.
+func TestWhatIsDeployed(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	tpl := cdktest.Template(t, containers.NewServiceStack(app, "Service"))
+	cdktest.Check(t, func() {
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::Subnet"), jsii.Number(4))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]interface{}{
+			"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Cluster"), map[string]interface{}{
+			"ClusterSettings": []interface{}{map[string]interface{}{"Name": "containerInsights", "Value": "enhanced"}},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::LoadBalancer"), map[string]interface{}{
+			"Scheme": "internet-facing",
+			"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]interface{}{
+				map[string]interface{}{"Key": "access_logs.s3.enabled", "Value": "true"},
+			}),
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::Listener"), map[string]interface{}{
+			"Port": 80, "Protocol": "HTTP",
+		})
+		tpl.HasResource(jsii.String("AWS::S3::Bucket"), map[string]interface{}{
+			"DeletionPolicy": "Retain",
+			"Properties": assertions.Match_ObjectLike(&map[string]interface{}{
+				"BucketEncryption": map[string]interface{}{"ServerSideEncryptionConfiguration": []interface{}{
+					map[string]interface{}{"ServerSideEncryptionByDefault": map[string]interface{}{"SSEAlgorithm": "AES256"}},
+				}},
+				"PublicAccessBlockConfiguration": map[string]interface{}{
+					"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+				},
+			}),
+		})
+		tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]interface{}{"RetentionInDays": 365})
+		tpl.HasOutput(jsii.String("Endpoint"), map[string]interface{}{
+			"Value": map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
+				"http://", map[string]interface{}{"Fn::GetAtt": assertions.Match_ArrayWith(&[]interface{}{"DNSName"})}, "/",
+			}}},
+		})
+	})
+}
+
+// TestImageAsset checks that the image is built from the repository root
+// for arm64 by asset publishing, and that only go.mod, go.sum and the
+// service's code are staged as its build context, not the repository.
+func TestImageAsset(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := containers.NewServiceStack(app, "Service")
+	var dir string
+	cdktest.Check(t, func() { dir = *app.Synth(nil).Directory() })
+	raw, err := os.ReadFile(filepath.Join(dir, *stack.ArtifactId()+".assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		DockerImages map[string]struct {
+			Source struct {
+				Directory, DockerFile, Platform string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest.DockerImages) != 1 {
+		t.Fatalf("%d image assets, want 1", len(manifest.DockerImages))
+	}
+	for _, img := range manifest.DockerImages {
+		if img.Source.DockerFile != "examples/service/Dockerfile" || img.Source.Platform != "linux/arm64" {
+			t.Errorf("image source = %+v, want examples/service/Dockerfile for linux/arm64", img.Source)
+		}
+		context := filepath.Join(dir, img.Source.Directory)
+		var files []string
+		err := filepath.WalkDir(context, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(context, path)
+				files = append(files, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{"go.mod": true, "go.sum": true, "examples/service/Dockerfile": true, "examples/service/cmd/server/main.go": true}
+		for _, f := range files {
+			delete(want, f)
+			if f != "go.mod" && f != "go.sum" && !strings.HasPrefix(f, "examples/service/") ||
+				strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/testdata/") {
+				t.Errorf("build context has %s; want only go.mod, go.sum and the service's code", f)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("build context lacks %v; it has %v", want, files)
+		}
+	}
+}
+
+// TestNagClean runs cdk-nag's AwsSolutions checks over the pipeline stack
+// and both stage stacks: every finding is fixed or suppressed with a reason.
+func TestNagClean(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	nag := cdktest.Nag()
+	awscdk.Aspects_Of(app).Add(nag, nil)
+	stack := containers.NewPipelineStack(app, "VelocityContainers", nag)
+	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
+	all := append([]awscdk.Stack{stack}, append(stages.Stacks(line.Staging), stages.Stacks(line.Production)...)...)
+	if len(all) != 3 {
+		t.Fatalf("%d stacks, want 3", len(all))
+	}
+	if errs := cdktest.NagErrors(t, all...); len(errs) > 0 {
+		t.Errorf("%d cdk-nag errors:\n%s", len(errs), strings.Join(errs, "\n"))
+	}
+}
+
+// TestGolden keeps the synthesized templates of the example under review:
+// any change to what the line or the service deploys shows up as a diff of
+// testdata/. Run `go test ./examples/containers -run Golden -update` to
+// accept one.
+func TestGolden(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := containers.NewPipelineStack(app, "VelocityContainers")
+	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
+	cdktest.Golden(t, "VelocityContainers", withoutDestinationHashes(t, cdktest.JSON(t, cdktest.Template(t, stack))))
+	for _, stage := range []awscdk.Stage{line.Staging, line.Production} {
+		for _, s := range stages.Stacks(stage) {
+			cdktest.Golden(t, *s.StackName(), withoutDestinationHashes(t, cdktest.JSON(t, cdktest.Template(t, s))))
+		}
+	}
+}
+
+// destinationHash matches the suffix CDK gives an asset's publishing
+// destination in the asset-publishing commands
+// ("<hash>:current_account-current_region-1a2b3c4d"): the first 8 hex
+// digits of a hash over the destination, which holds the asset hash. The
+// image's asset hash changes with go.mod, go.sum and the service's code,
+// and cdktest.Golden replaces only full 64-digit hashes.
+var destinationHash = regexp.MustCompile(`(current_account-current_region)-[0-9a-f]{8}\b`)
+
+func withoutDestinationHashes(t *testing.T, template map[string]interface{}) interface{} {
+	t.Helper()
+	raw, err := json.Marshal(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out interface{}
+	if err := json.Unmarshal(destinationHash.ReplaceAll(raw, []byte("$1-<hash>")), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
