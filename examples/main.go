@@ -1,6 +1,7 @@
 // Command examples is the CDK app behind the repository's cdk.json: it
 // synthesizes one of Velocity's example lines, chosen with
-// `-c example=serverless` (the default) or `-c example=containers`.
+// `-c example=serverless` (the default), `-c example=containers` or
+// `-c example=ec2`.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/containers"
+	"github.com/velocity-cdk/velocity/examples/ec2"
 	"github.com/velocity-cdk/velocity/examples/serverless"
 )
 
@@ -22,8 +24,10 @@ func main() {
 		serverless.NewPipelineStack(app, "VelocityServerless")
 	case "containers":
 		containers.NewPipelineStack(app, "VelocityContainers")
+	case "ec2":
+		ec2.NewPipelineStack(app, "VelocityEc2")
 	default:
-		fmt.Fprintf(os.Stderr, "unknown example %q: want serverless or containers\n", example)
+		fmt.Fprintf(os.Stderr, "unknown example %q: want serverless, containers or ec2\n", example)
 		os.Exit(1)
 	}
 	app.Synth(nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -33,8 +34,13 @@ type AssemblyLine struct {
 	// Key encrypts the artifacts, the source bucket and the line's topics.
 	Key awskms.Key
 	// Staging and Production are the stages the line deploys; Production is
-	// nil when the line ends at staging.
+	// nil when the line ends at staging. With waves, Production is the
+	// first environment of the first wave.
 	Staging, Production awscdk.Stage
+	// Alerts receives the line's alerts; nil with NoMonitoring.
+	Alerts *monitoring.Alerts
+	// Monitor watches the line; nil with NoMonitoring.
+	Monitor *monitoring.LineMonitor
 }
 
 // New creates an assembly line in scope. Invalid props do not panic: every
@@ -82,6 +88,13 @@ func (l *AssemblyLine) build(p Props) {
 	l.ArtifactBucket = newArtifactBucket(l, l.Key, logs)
 	shared := &stages.Line{Key: l.Key, AccessLogs: logs, ArtifactBucket: l.ArtifactBucket}
 
+	if !p.NoMonitoring {
+		l.Alerts = p.Alerts
+		if l.Alerts == nil {
+			l.Alerts = monitoring.NewAlerts(l, "Alerts", &monitoring.AlertsProps{Emails: p.AlertEmails, Key: l.Key,
+				DisplayName: "Velocity line " + *awscdk.Stack_Of(l).StackName()})
+		}
+	}
 	source := p.Source.Produce(l, shared)
 	build := p.Build.Step(l, shared, source)
 
@@ -128,6 +141,9 @@ func (l *AssemblyLine) build(p Props) {
 		})
 	}
 	l.addConditions(steps)
+	if !p.NoMonitoring {
+		l.monitor(steps)
+	}
 	if p.ChangeFreeze != "" && production != nil {
 		l.freeze(production.name, p.ChangeFreeze)
 	}
@@ -232,7 +248,11 @@ func (l *AssemblyLine) addProduction(p Props) []*lineStage {
 				if !single {
 					id += "-" + e.Name
 				}
-				pre = append(pre, pipelines.NewConfirmPermissionsBroadening(jsii.String(id), &pipelines.PermissionsBroadeningCheckProps{Stage: env.stage}))
+				check := &pipelines.PermissionsBroadeningCheckProps{Stage: env.stage}
+				if l.Alerts != nil {
+					check.NotificationTopic = l.Alerts.Topic
+				}
+				pre = append(pre, pipelines.NewConfirmPermissionsBroadening(jsii.String(id), check))
 			}
 			if single {
 				l.Production = env.stage

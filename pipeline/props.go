@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -54,6 +56,17 @@ type Props struct {
 	// IAM or security-group permissions (CDK Pipelines'
 	// ConfirmPermissionsBroadening). Default: the check runs.
 	AllowPermissionsBroadening bool
+	// Alerts receives the line's alerts and notifications: failed and
+	// succeeded executions, failed stages and actions, the "line is red"
+	// alarm, and permissions-broadening checks. Default: a new
+	// monitoring.Alerts (KMS-encrypted topic) with AlertEmails subscribed.
+	Alerts *monitoring.Alerts
+	// AlertEmails are subscribed to the line's own Alerts topic when
+	// Alerts is not set.
+	AlertEmails []string
+	// NoMonitoring turns off the monitoring of the line: no alert rules,
+	// DORA metrics, line-is-red alarm or dashboard. Default: monitored.
+	NoMonitoring bool
 	// ExecutionMode says what happens to a change that arrives while the
 	// line is busy. Default: awscodepipeline.ExecutionMode_QUEUED, so no
 	// commit is skipped; SUPERSEDED lets the newest change overtake waiting
@@ -145,6 +158,11 @@ func (p Props) problems() stages.Problems {
 	p.nameProblems(&ps)
 	if p.Acceptance != nil {
 		ps.Nest("Acceptance", p.Acceptance.Validate())
+	}
+	if p.Alerts == nil && !p.NoMonitoring {
+		if err := (&monitoring.AlertsProps{Emails: p.AlertEmails}).Validate(); err != nil {
+			ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "email addresses SNS can subscribe: "+err.Error())
+		}
 	}
 	if p.ChangeFreeze != "" && !freezeReasonPattern.MatchString(p.ChangeFreeze) {
 		ps.Add("ChangeFreeze", p.ChangeFreeze, "a reason of at most 300 letters, digits, spaces and ! @ ( ) . * ? -")

@@ -27,6 +27,12 @@ type Build struct {
 	// Job overrides the preset: non-nil Install or Commands replace the
 	// preset's; Env and Secrets add to it.
 	Job
+	// Context is passed to every `cdk synth` of the preset as
+	// `-c key=value`, so the line's own build synthesizes the app as
+	// `cdk deploy` did: context given on the command line at the first
+	// deploy does not reach the build otherwise, and self-mutation would
+	// then turn the line into what the app is without that context.
+	Context map[string]string
 	// NoCache turns off the build cache (an S3 cache of the preset's
 	// CachePaths in the artifact bucket). Default: cache on.
 	NoCache bool
@@ -119,6 +125,11 @@ func (b *Build) Validate() Problems {
 	if p := b.preset(); b.Commands == nil && len(p.Analyze)+len(p.Test)+len(p.Synth) == 0 {
 		ps.Add("Commands", "[]", "commands that test and synthesize the app (the preset "+p.Name+" has none)")
 	}
+	for _, k := range sortedKeys(b.Context) {
+		if k == "" || strings.ContainsAny(k, "= \t\n") {
+			ps.Add("Context", k, "a CDK context key without spaces or =")
+		}
+	}
 	if b.Commands != nil && len(b.Commands) == 0 {
 		ps.Add("Commands", "[]", "at least one command (leave Commands nil for the preset's)")
 	}
@@ -134,7 +145,7 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		job.Install = p.Install
 	}
 	if job.Commands == nil {
-		job.Commands = concat(p.Analyze, p.Test, p.Synth)
+		job.Commands = concat(p.Analyze, p.Test, withContext(p.Synth, b.Context))
 	}
 	job.Env = merge(p.Env, b.Env)
 	outDir := "cdk.out"
@@ -157,6 +168,31 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		spec.cache = awscodebuild.Cache_Bucket(line.ArtifactBucket, &awscodebuild.BucketCacheOptions{Prefix: jsii.String("build-cache")})
 	}
 	return job.step(spec)
+}
+
+// withContext appends `-c key=value` for each context entry to the synth
+// commands, shell-quoted and in key order.
+func withContext(synth []string, context map[string]string) []string {
+	if len(context) == 0 {
+		return synth
+	}
+	var args strings.Builder
+	for _, k := range sortedKeys(context) {
+		args.WriteString(" -c " + shellQuote(k+"="+context[k]))
+	}
+	out := make([]string, len(synth))
+	for i, c := range synth {
+		out[i] = c
+		if strings.HasPrefix(c, "cdk synth") || strings.HasPrefix(c, "npx cdk synth") {
+			out[i] = c + args.String()
+		}
+	}
+	return out
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func concat(lists ...[]string) []string {

@@ -38,6 +38,23 @@ func Source(scope constructs.Construct) stages.Source {
 	}
 }
 
+// contextKeys are the context keys the examples read.
+var contextKeys = []string{"example", "repository", "connectionArn", "branch", "provider"}
+
+// Build returns the Go build of an example's line, passing on the context
+// the app was synthesized with (and example, which selects the app in the
+// repository's cdk.json), so that the line's own `cdk synth` produces the
+// same line and self-mutation keeps it.
+func Build(scope constructs.Construct, example string) *stages.Build {
+	ctx := map[string]string{"example": example}
+	for _, k := range contextKeys[1:] {
+		if v := context(scope, k); v != "" {
+			ctx[k] = v
+		}
+	}
+	return &stages.Build{Context: ctx}
+}
+
 // PipelineEnv returns the environment of the pipeline stack: the account
 // and region the CDK CLI found (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION) when
 // both are known, otherwise none, so synth needs no AWS credentials.

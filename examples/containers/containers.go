@@ -74,6 +74,7 @@ func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.I
 	})
 	pipeline.New(stack, "Line", &pipeline.Props{
 		Source:       config.Source(stack),
+		Build:        config.Build(stack, "containers"),
 		App:          NewServiceStage,
 		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
 		StageAspects: aspects,

@@ -32,6 +32,7 @@ func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.I
 	})
 	pipeline.New(stack, "Line", &pipeline.Props{
 		Source:       config.Source(stack),
+		Build:        config.Build(stack, "serverless"),
 		App:          NewServiceStage,
 		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
 		StageAspects: aspects,

@@ -152,3 +152,23 @@ func TestZeroDowntime(t *testing.T) {
 		t.Errorf("%d API methods, want GET / and GET /{proxy+}", n)
 	}
 }
+
+// TestContextSwitchesToGit checks the README's promise: context keys switch
+// the default example to a git source, and the line's own build passes the
+// same context to `cdk synth`, so self-mutation keeps the git source.
+func TestContextSwitchesToGit(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{
+		"connectionArn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+		"repository":    "acme/shop",
+		"branch":        "trunk",
+	}})
+	stack := serverless.NewPipelineStack(app, "VelocityServerless")
+	tpl := cdktest.Template(t, stack)
+	raw, _ := json.Marshal(cdktest.JSON(t, tpl))
+	for _, want := range []string{`"FullRepositoryId":"acme/shop"`, `"BranchName":"trunk"`, `"Provider":"CodeStarSourceConnection"`,
+		`cdk synth -c 'branch=trunk' -c 'connectionArn=arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' -c 'example=serverless' -c 'repository=acme/shop'`} {
+		if !strings.Contains(string(raw), strings.ReplaceAll(want, `"`, `\"`)) && !strings.Contains(string(raw), want) {
+			t.Errorf("template lacks %s", want)
+		}
+	}
+}

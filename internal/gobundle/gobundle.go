@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -55,16 +56,52 @@ type localBuild struct {
 // the compiler's output rather than returning false, which would make CDK
 // try Docker and fail with a message about Docker instead.
 func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags", "-s -w", "-o", filepath.Join(*outputDir, "bootstrap"), b.pkg)
-	cmd.Dir = b.root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		panic(fmt.Sprintf("go build %s for Lambda failed: %v\n%s", b.pkg, err, strings.TrimSpace(out.String())))
+	binary, err := b.binary()
+	if err != nil {
+		panic(err.Error())
+	}
+	if err := os.WriteFile(filepath.Join(*outputDir, "bootstrap"), binary, 0o755); err != nil {
+		panic(fmt.Sprintf("gobundle: %v", err))
 	}
 	return jsii.Bool(true)
+}
+
+// builds holds the binaries built by this process, by module root and
+// package: an app (or a test binary) that deploys the same function to
+// several stages builds it once. They are kept in memory (a few MB each),
+// so nothing is left on disk.
+var builds sync.Map
+
+type buildResult struct {
+	once   sync.Once
+	binary []byte
+	err    error
+}
+
+func (b *localBuild) binary() ([]byte, error) {
+	v, _ := builds.LoadOrStore(b.root+"\x00"+b.pkg, &buildResult{})
+	r := v.(*buildResult)
+	r.once.Do(func() { r.binary, r.err = b.build() })
+	return r.binary, r.err
+}
+
+func (b *localBuild) build() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "gobundle-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
+		"-ldflags", "-s -w", "-o", out, b.pkg)
+	cmd.Dir = b.root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go build %s for Lambda failed: %v\n%s", b.pkg, err, strings.TrimSpace(output.String()))
+	}
+	return os.ReadFile(out)
 }
 
 // packageDir asks the go command where pkg's sources are.

@@ -1,0 +1,347 @@
+// Package ec2 is the EC2 example: the factorial service on an Auto Scaling
+// group of Graviton instances behind an Application Load Balancer, shipped by
+// a Velocity assembly line. Each change bakes a new AMI with EC2 Image
+// Builder during the deploy and rolls it out one instance at a time: an old
+// instance goes only after a new one has signalled that it is healthy behind
+// the load balancer. The service's logs go to CloudWatch Logs.
+package ec2
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/examples/config"
+	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// Capacity and rollout settings of the Auto Scaling group.
+const (
+	minInstances = 2
+	maxInstances = 4
+	// signalTimeoutMinutes bounds how long CloudFormation waits for a new instance
+	// to signal, at creation and for each batch of a rolling update. The
+	// user data gives up well before: 5 minutes for the service, 5 for the
+	// load balancer.
+	signalTimeoutMinutes = 15
+)
+
+// NewPipelineStack creates the stack that holds the assembly line. Deploy it
+// once with `cdk deploy`; from then on the line deploys the service.
+//
+// aspects are applied to every stage the line deploys (see
+// pipeline.Props.StageAspects); tests pass cdk-nag here.
+func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Env:                   config.PipelineEnv(),
+		Description:           jsii.String("Velocity assembly line for the factorial service on EC2"),
+		TerminationProtection: jsii.Bool(true),
+	})
+	pipeline.New(stack, "Line", &pipeline.Props{
+		Source:       config.Source(stack),
+		Build:        config.Build(stack, "ec2"),
+		App:          NewServiceStage,
+		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
+		StageAspects: aspects,
+	})
+	return stack
+}
+
+// NewServiceStage is the app the line deploys: the same code for staging and
+// for production.
+func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+	NewServiceStack(stage, "Service")
+	return stage
+}
+
+// NewServiceStack creates the factorial service on EC2:
+//
+//   - a new VPC (2 Availability Zones, public and private subnets, one NAT
+//     gateway, flow logs to CloudWatch Logs);
+//   - an AMI built during the deploy by EC2 Image Builder from the latest
+//     Amazon Linux 2023 for arm64, with the server (built at synth by the
+//     local Go toolchain) installed as a systemd service, the CloudWatch
+//     agent and cfn-signal;
+//   - an Auto Scaling group of 2 to 4 t4g.micro instances from that AMI in
+//     the private subnets (IMDSv2 only, encrypted root volume), scaling on
+//     CPU (60%) and on requests per instance, with notifications of every
+//     launch and termination on an encrypted SNS topic;
+//   - rolling updates that replace one instance at a time and keep 2 in
+//     service: CloudFormation waits for each new instance to signal that the
+//     service answers its health check and that the load balancer routes to
+//     it before it terminates an old one, and rolls back if it does not;
+//   - a public Application Load Balancer on HTTP port 80, health checks on
+//     /health, access logs to S3;
+//   - alarms on 5XX answers and on fewer than 2 healthy instances, which
+//     the line's bake time gates on;
+//   - the service's logs in CloudWatch Logs, and an output named Endpoint.
+func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Description: jsii.String("Factorial service on an EC2 Auto Scaling group behind an Application Load Balancer"),
+	})
+
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(1),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			{Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(24)},
+		},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{
+			"FlowLogs": {
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(
+					awslogs.NewLogGroup(stack, jsii.String("FlowLogs"), &awslogs.LogGroupProps{Retention: awslogs.RetentionDays_ONE_YEAR}), nil),
+			},
+		},
+	})
+
+	image := newServiceImage(stack, "ServiceImage", vpc)
+
+	serviceLogs := awslogs.NewLogGroup(stack, jsii.String("ServiceLogs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_YEAR,
+	})
+
+	role := awsiam.NewRole(stack, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		Description: jsii.String("Instances of the factorial service"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
+		},
+	})
+	// The user data waits until the load balancer routes to the instance.
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("elasticloadbalancing:DescribeTargetHealth"),
+		Resources: jsii.Strings("*"),
+	}))
+
+	instanceSG := awsec2.NewSecurityGroup(stack, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String("Factorial service instances: the service port from the load balancer only"),
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	userData := awsec2.UserData_ForLinux(nil)
+	launchTemplate := awsec2.NewLaunchTemplate(stack, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+		InstanceType:       awsec2.NewInstanceType(jsii.String("t4g.micro")),
+		MachineImage:       &bakedImage{id: image.image.AttrImageId()},
+		UserData:           userData,
+		Role:               role,
+		SecurityGroup:      instanceSG,
+		RequireImdsv2:      jsii.Bool(true),
+		DetailedMonitoring: jsii.Bool(true),
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String("/dev/xvda"),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(10), &awsec2.EbsDeviceOptions{
+				Encrypted:           jsii.Bool(true),
+				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
+				DeleteOnTermination: jsii.Bool(true),
+			}),
+		}},
+	})
+
+	notifications := awssns.NewTopic(stack, jsii.String("ScalingEvents"), &awssns.TopicProps{
+		DisplayName: jsii.String("Factorial service: instance launches and terminations"),
+		MasterKey:   awskms.Alias_FromAliasName(stack, jsii.String("SnsKey"), jsii.String("alias/aws/sns")),
+		EnforceSSL:  jsii.Bool(true),
+	})
+
+	signalTimeout := awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes))
+	asg := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:                   vpc,
+		VpcSubnets:            &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		LaunchTemplate:        launchTemplate,
+		MinCapacity:           jsii.Number(minInstances),
+		MaxCapacity:           jsii.Number(maxInstances),
+		DefaultInstanceWarmup: awscdk.Duration_Minutes(jsii.Number(2)),
+		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
+			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
+			GracePeriod:     awscdk.Duration_Minutes(jsii.Number(5)),
+		}),
+		// Creation waits for min capacity signals too.
+		Signals: awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{Timeout: signalTimeout}),
+		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
+			MaxBatchSize:          jsii.Number(1),
+			MinInstancesInService: jsii.Number(minInstances),
+			WaitOnResourceSignals: jsii.Bool(true),
+			PauseTime:             signalTimeout,
+		}),
+		Notifications: &[]*awsautoscaling.NotificationConfiguration{{Topic: notifications}},
+	})
+
+	alb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+	logAccess(stack, alb)
+	listener := alb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+		Port: jsii.Number(80),
+		Open: jsii.Bool(true),
+	})
+	targets := listener.AddTargets(jsii.String("Service"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(servicePort),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{asg},
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String("/health"),
+			HealthyHttpCodes:        jsii.String("200"),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(3),
+		},
+		// Longer than any request takes, shorter than the server's graceful
+		// shutdown plus systemd's stop timeout.
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+	// Health checks (and so the signals) need the target group attached to
+	// the load balancer before the first instances start.
+	asg.Node().AddDependency(listener.Node().DefaultChild())
+	nag.Suppress((*alb.Connections().SecurityGroups())[0], false, nag.Rule{ID: "AwsSolutions-EC23",
+		Reason: "The load balancer is the service's public endpoint: it accepts HTTP on port 80 from anywhere, and nothing else."})
+
+	asg.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsautoscaling.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(60),
+	})
+	asg.ScaleOnRequestCount(jsii.String("Requests"), &awsautoscaling.RequestCountScalingProps{
+		TargetRequestsPerMinute: jsii.Number(3000),
+	})
+
+	newAlarms(stack, alb, targets)
+
+	userData.AddCommands(jsii.String(bootScript(
+		*serviceLogs.LogGroupName(),
+		*targets.TargetGroupArn(),
+		*stack.GetLogicalId(asg.Node().DefaultChild().(awscdk.CfnElement)),
+	)))
+
+	nag.Suppress(role, true,
+		nag.Rule{ID: "AwsSolutions-IAM4",
+			AppliesTo: []string{
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
+			},
+			Reason: "AWS's managed policies for instances: Session Manager access instead of SSH, and the CloudWatch agent writing the service's logs and metrics; AWS keeps them in step with the agents."},
+		nag.Rule{ID: "AwsSolutions-IAM5",
+			AppliesTo: []string{"Resource::*"},
+			Reason:    "elasticloadbalancing:DescribeTargetHealth supports no resource-level permissions; the instance only reads whether the load balancer routes to it."},
+	)
+
+	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Base URL of the factorial service"),
+		Value:       awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("http://"), alb.LoadBalancerDnsName(), jsii.String("/")}),
+	})
+	return stack
+}
+
+// newAlarms watches what users of the service see. The line's bake time
+// after each deploy gates on every alarm of the stage (see
+// pipeline.Props), so a change that breaks the service stops the line
+// before production.
+func newAlarms(stack awscdk.Stack, alb awselasticloadbalancingv2.ApplicationLoadBalancer, targets awselasticloadbalancingv2.ApplicationTargetGroup) {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
+	awscloudwatch.NewAlarm(stack, jsii.String("Target5xx"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String("The factorial service answered 5XX through the load balancer; it never should. Check the service's logs in CloudWatch Logs."),
+		Metric:             targets.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, sum),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	awscloudwatch.NewAlarm(stack, jsii.String("LoadBalancer5xx"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String("The load balancer answered 5XX itself (502, 503, 504): no healthy instance, or instances that dropped connections. Check the target group's health and the Auto Scaling group's activity."),
+		Metric:             alb.Metrics().HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, sum),
+		Threshold:          jsii.Number(0),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	awscloudwatch.NewAlarm(stack, jsii.String("HealthyInstances"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(fmt.Sprintf("Fewer than %d instances have been healthy behind the load balancer for 3 minutes; rolling updates keep %d in service, so this is an outage in the making. Check the target group's health and the service's logs.", minInstances, minInstances)),
+		Metric:             targets.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Minimum")}),
+		Threshold:          jsii.Number(minInstances),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(3),
+	})
+}
+
+// bakedImage is the AMI Image Builder builds during the deploy, as an
+// awsec2.IMachineImage for the launch template: its ID is only known at
+// deploy time.
+type bakedImage struct {
+	id *string
+}
+
+// GetImage returns the AMI ID (a CloudFormation reference) for Linux.
+func (i *bakedImage) GetImage(_ constructs.Construct) *awsec2.MachineImageConfig {
+	return &awsec2.MachineImageConfig{
+		ImageId:  i.id,
+		OsType:   awsec2.OperatingSystemType_LINUX,
+		UserData: awsec2.UserData_ForLinux(nil),
+	}
+}
+
+// bootScript is the user data of every instance, run once at first boot. It
+// points the CloudWatch agent (installed in the image) at the log group,
+// waits up to 5 minutes for the service to answer `server -healthcheck`,
+// then up to 5 minutes for the load balancer to report the instance
+// healthy, and tells CloudFormation the outcome with cfn-signal. During a
+// rolling update CloudFormation terminates an old instance only after that
+// success signal; a failure signal, or none within the timeout, rolls the
+// update back. (Instances launched later by scaling send a signal nobody
+// waits for; cfn-signal then fails harmlessly.)
+func bootScript(logGroup, targetGroupArn, asgLogicalID string) string {
+	return fmt.Sprintf(`set -u
+signal() {
+  /opt/aws/bin/cfn-signal --exit-code "$1" --reason "$2" --stack %[1]s --resource %[2]s --region %[3]s
+  exit "$1"
+}
+
+# 1. Ship the service's log file to CloudWatch Logs.
+cat > /opt/aws/amazon-cloudwatch-agent/etc/velocity.json <<'EOF'
+{"agent": {"run_as_user": "cwagent"},
+ "logs": {"logs_collected": {"files": {"collect_list": [
+   {"file_path": "%[4]s", "log_group_name": "%[5]s", "log_stream_name": "{instance_id}"}]}}}}
+EOF
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/velocity.json || signal 1 "the CloudWatch agent did not start"
+
+# 2. Wait for the service to answer its health check on this instance.
+healthy=false
+for i in $(seq 60); do
+  if %[6]s -healthcheck; then healthy=true; break; fi
+  sleep 5
+done
+$healthy || signal 1 "the service did not answer /health within 5 minutes"
+
+# 3. Wait for the load balancer to route to this instance.
+token=$(curl -sf -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" http://169.254.169.254/latest/api/token)
+instance=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
+routed=false
+for i in $(seq 60); do
+  state=$(aws elbv2 describe-target-health --region %[3]s --target-group-arn %[7]s \
+    --targets Id="$instance",Port=%[8]d --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text || true)
+  if [ "$state" = healthy ]; then routed=true; break; fi
+  sleep 5
+done
+$routed || signal 1 "the load balancer did not report the instance healthy within 5 minutes"
+
+signal 0 "the service is healthy behind the load balancer"`,
+		*awscdk.Aws_STACK_NAME(), asgLogicalID, *awscdk.Aws_REGION(),
+		logFile, logGroup, serverBinary, targetGroupArn, servicePort)
+}
