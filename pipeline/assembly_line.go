@@ -116,27 +116,37 @@ func (l *AssemblyLine) build(p Props) {
 		// on every run instead of whatever npm calls latest that day.
 		CliVersion:          jsii.String(stages.CDKCLIVersion),
 		CdkAssetsCliVersion: jsii.String(stages.CDKAssetsVersion),
-		// Change sets let CloudFormation validate a whole stack update
-		// before it touches anything.
-		UseChangeSets: jsii.Bool(true),
+		// One CloudFormation action per stack instead of two (create, then
+		// execute a change set): nothing reviews the change set in between,
+		// and CloudFormation rolls a failed update back either way.
+		UseChangeSets: jsii.Bool(false),
+		// One asset-publishing job per asset type rather than per asset:
+		// the same critical path, far fewer CodeBuild projects.
+		PublishAssetsInParallel: jsii.Bool(false),
 	})
 
+	// Every stage is created first: the staging stage runs the checks of
+	// the production stages.
+	staging := l.planStaging(p)
+	production := l.planProduction(p)
 	var steps []*lineStage
-	if staging := l.addStaging(p, source); staging != nil {
+	if staging != nil {
 		steps = append(steps, staging)
+		l.addStaging(p, staging, source, l.permissionsChecks(p, production))
 	}
-	steps = append(steps, l.addProduction(p)...)
+	steps = append(steps, production...)
+	l.addProduction(production)
 
 	l.CDKPipeline.BuildPipeline()
 	for _, ls := range steps {
 		ls.resolveName(l.Pipeline)
 	}
 	p.Source.Connect(l, l.Pipeline, (*stage(l.Pipeline, "Source").Actions())[0])
-	production := firstProduction(steps)
-	if p.Approval != nil && production != nil {
+	first := firstProduction(steps)
+	if p.Approval != nil && first != nil {
 		l.Pipeline.AddStage(&awscodepipeline.StageOptions{
 			StageName: jsii.String("Approval"),
-			Placement: &awscodepipeline.StagePlacement{RightBefore: stage(l.Pipeline, production.name)},
+			Placement: &awscodepipeline.StagePlacement{RightBefore: stage(l.Pipeline, first.name)},
 			Actions:   &[]awscodepipeline.IAction{p.Approval.Action(l, shared)},
 		})
 	}
@@ -144,8 +154,8 @@ func (l *AssemblyLine) build(p Props) {
 	if !p.NoMonitoring {
 		l.monitor(steps)
 	}
-	if p.ChangeFreeze != "" && production != nil {
-		l.freeze(production.name, p.ChangeFreeze)
+	if p.ChangeFreeze != "" && first != nil {
+		l.freeze(first.name, p.ChangeFreeze)
 	}
 	suppressPipelineFindings(l)
 }
@@ -155,8 +165,12 @@ func (l *AssemblyLine) build(p Props) {
 type lineStage struct {
 	name       string
 	production bool
-	gate       stages.Gate
-	envs       []*deployed
+	// wave is true for a production wave (a CDK Pipelines wave), false for
+	// staging and for a single production environment.
+	wave      bool
+	gate      stages.Gate
+	envs      []*deployed
+	pre, post []pipelines.Step
 }
 
 // deployed is the app deployed to one environment.
@@ -189,34 +203,24 @@ func firstProduction(steps []*lineStage) *lineStage {
 	return nil
 }
 
-// addStaging deploys the staging stage, with the acceptance tests after it.
-func (l *AssemblyLine) addStaging(p Props, source pipelines.IFileSetProducer) *lineStage {
+// planStaging creates the staging stage; it is added to the pipeline by
+// addStaging, once the production stages exist.
+func (l *AssemblyLine) planStaging(p Props) *lineStage {
 	if p.Staging == nil {
 		return nil
 	}
 	d := p.Staging
-	ls := &lineStage{name: d.Name, gate: d.Gate}
 	env := l.deploy("Staging", p, d.Environment, d.TerminationProtection, false, d.Gate)
 	if env == nil {
 		return nil
 	}
 	l.Staging = env.stage
-	ls.envs = append(ls.envs, env)
-	post := d.Post
-	if p.Acceptance != nil {
-		tests, problems := p.Acceptance.Step(l, source, env.stage)
-		l.report(nestProblems("Acceptance", problems))
-		post = append([]pipelines.Step{tests}, post...)
-	} else {
-		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
-			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
-	}
-	l.CDKPipeline.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(d.Pre), Post: stepList(post)})
-	return ls
+	return &lineStage{name: d.Name, gate: d.Gate, envs: []*deployed{env}, pre: d.Pre, post: d.Post}
 }
 
-// addProduction deploys the production stage, or the production waves.
-func (l *AssemblyLine) addProduction(p Props) []*lineStage {
+// planProduction creates the production stages: one for Production, or one
+// per environment of each wave.
+func (l *AssemblyLine) planProduction(p Props) []*lineStage {
 	waves := p.Waves
 	single := false
 	if p.Production != nil {
@@ -227,41 +231,17 @@ func (l *AssemblyLine) addProduction(p Props) []*lineStage {
 	}
 	var out []*lineStage
 	for i, w := range waves {
-		ls := &lineStage{name: w.Name, production: true, gate: w.Gate}
-		var wave pipelines.Wave
+		ls := &lineStage{name: w.Name, production: true, gate: w.Gate, pre: w.Pre, post: w.Post, wave: !single}
+		prop := "Production"
 		if !single {
-			wave = l.CDKPipeline.AddWave(jsii.String(w.Name), &pipelines.WaveOptions{Pre: stepList(w.Pre), Post: stepList(w.Post)})
+			prop = "Waves[" + itoa(i) + "]"
 		}
 		for _, e := range w.Environments {
-			prop := "Production"
-			if !single {
-				prop = "Waves[" + itoa(i) + "]"
-			}
-			env := l.deploy(prop, p, e, w.TerminationProtection, true, w.Gate)
-			if env == nil {
-				continue
-			}
-			ls.envs = append(ls.envs, env)
-			var pre []pipelines.Step
-			if !p.AllowPermissionsBroadening {
-				id := "PermissionsCheck"
-				if !single {
-					id += "-" + e.Name
-				}
-				check := &pipelines.PermissionsBroadeningCheckProps{Stage: env.stage}
-				if l.Alerts != nil {
-					check.NotificationTopic = l.Alerts.Topic
-				}
-				pre = append(pre, pipelines.NewConfirmPermissionsBroadening(jsii.String(id), check))
-			}
-			if single {
-				l.Production = env.stage
-				l.CDKPipeline.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(append(pre, w.Pre...)), Post: stepList(w.Post)})
-			} else {
+			if env := l.deploy(prop, p, e, w.TerminationProtection, true, w.Gate); env != nil {
+				ls.envs = append(ls.envs, env)
 				if l.Production == nil {
 					l.Production = env.stage
 				}
-				wave.AddStage(env.stage, &pipelines.AddStageOpts{Pre: stepList(pre)})
 			}
 		}
 		if len(ls.envs) > 0 {
@@ -269,6 +249,65 @@ func (l *AssemblyLine) addProduction(p Props) []*lineStage {
 		}
 	}
 	return out
+}
+
+// permissionsChecks returns one permissions-broadening check per production
+// environment. They run in the staging stage, in parallel with the
+// acceptance tests, rather than in front of each production deploy: the
+// check only diffs the production stacks, so it need not wait, and the line
+// gets no longer. A change that widens permissions still pauses the line
+// before production, for a person to approve.
+func (l *AssemblyLine) permissionsChecks(p Props, production []*lineStage) []pipelines.Step {
+	if p.AllowPermissionsBroadening {
+		return nil
+	}
+	var envs []*deployed
+	for _, ls := range production {
+		envs = append(envs, ls.envs...)
+	}
+	var checks []pipelines.Step
+	for _, env := range envs {
+		id := "PermissionsCheck"
+		if len(envs) > 1 {
+			id += "-" + env.env.Name
+		}
+		props := &pipelines.PermissionsBroadeningCheckProps{Stage: env.stage}
+		if l.Alerts != nil {
+			props.NotificationTopic = l.Alerts.Topic
+		}
+		checks = append(checks, pipelines.NewConfirmPermissionsBroadening(jsii.String(id), props))
+	}
+	return checks
+}
+
+// addStaging adds the staging stage: its deploy, then the acceptance tests
+// and the permissions checks in parallel, with the team's post steps.
+func (l *AssemblyLine) addStaging(p Props, staging *lineStage, source pipelines.IFileSetProducer, checks []pipelines.Step) {
+	var post []pipelines.Step
+	if p.Acceptance != nil {
+		tests, problems := p.Acceptance.Step(l, source, l.Staging)
+		l.report(nestProblems("Acceptance", problems))
+		post = append(post, tests)
+	} else {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
+			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
+	}
+	post = append(append(post, checks...), staging.post...)
+	l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: stepList(staging.pre), Post: stepList(post)})
+}
+
+// addProduction adds the production stage, or one pipeline stage per wave.
+func (l *AssemblyLine) addProduction(production []*lineStage) {
+	for _, ls := range production {
+		if !ls.wave {
+			l.CDKPipeline.AddStage(ls.envs[0].stage, &pipelines.AddStageOpts{Pre: stepList(ls.pre), Post: stepList(ls.post)})
+			continue
+		}
+		wave := l.CDKPipeline.AddWave(jsii.String(ls.name), &pipelines.WaveOptions{Pre: stepList(ls.pre), Post: stepList(ls.post)})
+		for _, env := range ls.envs {
+			wave.AddStage(env.stage, nil)
+		}
+	}
 }
 
 // deploy creates the team's stage for one environment, with termination
