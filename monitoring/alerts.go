@@ -204,6 +204,7 @@ func (a *Alerts) build(p *AlertsProps) {
 		a.Fallback.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
 	}
 	a.NotificationsFailed = a.newNotificationsFailedAlarm()
+	NotAGate(a.NotificationsFailed, "watches the alerts topic, not the deployed service")
 
 	if len(p.Emails) == 0 && len(p.HTTPSEndpoints) == 0 && p.Slack == nil {
 		awscdk.Annotations_Of(a).AddWarningV2(jsii.String("velocity:no-alert-subscribers"),

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -42,13 +43,16 @@ type gateAlarm struct {
 }
 
 // newGateAlarm creates one composite alarm over every CloudWatch alarm of
-// the stage and the extra named alarms: the stage's gate is a single alarm,
+// the stage (but those marked monitoring.NotAGate) and the extra named alarms: the stage's gate is a single alarm,
 // in ALARM when any of them is. It is created in the stage's last stack
 // that holds an alarm, with a fixed name so the pipeline can refer to it.
 func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, env stages.Environment, extra []stages.AlarmName) gateAlarm {
 	var rules []awscloudwatch.IAlarmRule
 	home := stacks[len(stacks)-1]
 	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if _, isAlarm := c.(awscloudwatch.IAlarm); isAlarm && !monitoring.IsGate(c) {
+			continue
+		}
 		switch a := c.(type) {
 		case awscloudwatch.Alarm:
 			rules = append(rules, a)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
@@ -116,6 +117,25 @@ func TestExtraGateAlarmsJoinTheComposite(t *testing.T) {
 	rule := compact(cdktest.Resources(t, gate, "AWS::CloudWatch::CompositeAlarm"))
 	if !strings.Contains(rule, `:alarm:shop-latency`) || !strings.Contains(rule, `ALARM(`) {
 		t.Errorf("composite alarm = %s", rule)
+	}
+}
+
+// TestNotAGateAlarmsStayOut checks that alarms marked monitoring.NotAGate
+// are not part of the gate.
+func TestNotAGateAlarmsStayOut(t *testing.T) {
+	app := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		stage := alarmedApp(scope, id, env)
+		alarm := awscloudwatch.NewAlarm(stages.Stacks(stage)[0], jsii.String("ClientErrors"), &awscloudwatch.AlarmProps{
+			Metric:    awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Shop"), MetricName: jsii.String("4xx")}),
+			Threshold: jsii.Number(0), EvaluationPeriods: jsii.Number(1),
+		})
+		monitoring.NotAGate(alarm, "client errors")
+		return stage
+	}
+	_, line, _ := synth(t, pipeline.Props{App: app})
+	rule := compact(cdktest.Resources(t, cdktest.Template(t, stages.Stacks(line.Staging)[0]), "AWS::CloudWatch::CompositeAlarm"))
+	if !strings.Contains(rule, "Errors") || strings.Contains(rule, "ClientErrors") {
+		t.Errorf("composite alarm = %s, want Errors and not ClientErrors", rule)
 	}
 }
 

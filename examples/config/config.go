@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -39,7 +40,7 @@ func Source(scope constructs.Construct) stages.Source {
 }
 
 // contextKeys are the context keys the examples read.
-var contextKeys = []string{"example", "repository", "connectionArn", "branch", "provider"}
+var contextKeys = []string{"example", "repository", "connectionArn", "branch", "provider", "alertEmail"}
 
 // Build returns the Go build of an example's line, passing on the context
 // the app was synthesized with (and example, which selects the app in the
@@ -53,6 +54,19 @@ func Build(scope constructs.Construct, example string) *stages.Build {
 		}
 	}
 	return &stages.Build{Context: ctx}
+}
+
+// Monitor creates the monitoring of an example's service in stack: an
+// Alerts topic (KMS-encrypted; `-c alertEmail=team@example.com` subscribes
+// an address) and a ServiceMonitor named name, with a dashboard. Its alarms
+// are what the line's bake-time gate watches after each deploy.
+func Monitor(stack awscdk.Stack, name string) *monitoring.ServiceMonitor {
+	var emails []string
+	if e := context(stack, "alertEmail"); e != "" {
+		emails = strings.Split(e, ",")
+	}
+	alerts := monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: emails})
+	return monitoring.NewServiceMonitor(stack, "Monitoring", &monitoring.ServiceMonitorProps{Name: name, Alerts: alerts})
 }
 
 // PipelineEnv returns the environment of the pipeline stack: the account

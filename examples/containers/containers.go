@@ -82,6 +82,9 @@ func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.I
 	return stack
 }
 
+// minTasks is the fewest tasks the service runs: one per Availability Zone.
+const minTasks = 2
+
 // NewServiceStage is the app the line deploys: the same code for staging and
 // for production.
 func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
@@ -175,7 +178,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	})
 
 	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-		MinCapacity: jsii.Number(2), // one task per Availability Zone
+		MinCapacity: jsii.Number(minTasks),
 		MaxCapacity: jsii.Number(6),
 	})
 	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
@@ -191,6 +194,12 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
 		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
 	})
+
+	// Golden signals and curated alarms for the load balancer and the
+	// service; the line's bake-time gate watches them after each deploy.
+	monitor := config.Monitor(stack, "factorial-containers")
+	monitor.MonitorALB(lb, targets, nil)
+	monitor.MonitorECS(service, minTasks, nil)
 
 	nag.Suppress((*lb.Connections().SecurityGroups())[0], false,
 		nag.Rule{ID: "AwsSolutions-EC23", Reason: "The load balancer of a public web service accepts HTTP on port 80 from anywhere by design; the tasks accept traffic only from the load balancer."})

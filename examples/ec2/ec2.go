@@ -221,7 +221,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		TargetRequestsPerMinute: jsii.Number(3000),
 	})
 
-	newAlarms(stack, alb, targets)
+	newAlarms(stack, alb, targets, asg)
 
 	userData.AddCommands(jsii.String(bootScript(
 		*serviceLogs.LogGroupName(),
@@ -248,35 +248,24 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	return stack
 }
 
-// newAlarms watches what users of the service see. The line's bake time
-// after each deploy gates on every alarm of the stage (see
-// pipeline.Props), so a change that breaks the service stops the line
-// before production.
-func newAlarms(stack awscdk.Stack, alb awselasticloadbalancingv2.ApplicationLoadBalancer, targets awselasticloadbalancingv2.ApplicationTargetGroup) {
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
-	awscloudwatch.NewAlarm(stack, jsii.String("Target5xx"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("The factorial service answered 5XX through the load balancer; it never should. Check the service's logs in CloudWatch Logs."),
-		Metric:             targets.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, sum),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	awscloudwatch.NewAlarm(stack, jsii.String("LoadBalancer5xx"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("The load balancer answered 5XX itself (502, 503, 504): no healthy instance, or instances that dropped connections. Check the target group's health and the Auto Scaling group's activity."),
-		Metric:             alb.Metrics().HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, sum),
-		Threshold:          jsii.Number(0),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
+// newAlarms watches what users of the service see: the curated alarms of
+// the load balancer and the instances, plus one for this service's own
+// promise (the rolling update keeps minInstances in service). The line's
+// bake time after each deploy gates on every alarm of the stage, so a
+// change that breaks the service stops the line before production.
+func newAlarms(stack awscdk.Stack, alb awselasticloadbalancingv2.ApplicationLoadBalancer, targets awselasticloadbalancingv2.ApplicationTargetGroup, asg awsautoscaling.AutoScalingGroup) {
+	monitor := config.Monitor(stack, "factorial-ec2")
+	monitor.MonitorALB(alb, targets, nil)
+	monitor.MonitorAutoScaling(asg, true, nil) // t4g instances are burstable
 	awscloudwatch.NewAlarm(stack, jsii.String("HealthyInstances"), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String(fmt.Sprintf("Fewer than %d instances have been healthy behind the load balancer for 3 minutes; rolling updates keep %d in service, so this is an outage in the making. Check the target group's health and the service's logs.", minInstances, minInstances)),
-		Metric:             targets.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Minimum")}),
+		Metric:             targets.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Minimum")}),
 		Threshold:          jsii.Number(minInstances),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(3),
+		// The load balancer reports the count every minute, 0 included:
+		// missing data is not an outage, and must not fail a bake.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 }
 

@@ -54,13 +54,14 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
 		Description: jsii.String("Factorial service on AWS Lambda and Amazon API Gateway"),
 	})
+	timeout := awscdk.Duration_Seconds(jsii.Number(10))
 	fn := awslambda.NewFunction(stack, jsii.String("Handler"), &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
 		Code:         gobundle.Code("./examples/service/cmd/lambda"),
 		MemorySize:   jsii.Number(256),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
+		Timeout:      timeout,
 		Tracing:      awslambda.Tracing_ACTIVE,
 		LogGroup: awslogs.NewLogGroup(stack, jsii.String("HandlerLogs"), &awslogs.LogGroupProps{
 			Retention: awslogs.RetentionDays_ONE_YEAR,
@@ -105,7 +106,13 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		nag.Rule{ID: "AwsSolutions-APIG4", Reason: "The factorial service is a public, read-only API by design: it has no data to protect and no callers to identify."},
 		nag.Rule{ID: "AwsSolutions-COG4", Reason: "The factorial service is a public, read-only API by design; there is no user pool."},
 	)
-	newTrafficShifting(stack, alias, api)
+	// Golden signals and curated alarms for the function and the API;
+	// the line's bake-time gate watches all of them, CodeDeploy's canary
+	// the two that mean users see errors.
+	monitor := config.Monitor(stack, "factorial-serverless")
+	fnAlarms := monitor.MonitorLambda(fn, timeout, nil)
+	apiAlarms := monitor.MonitorAPIGateway(api, "live", nil)
+	newTrafficShifting(stack, alias, append(alarmsNamed(fnAlarms, "Errors"), alarmsNamed(apiAlarms, "5XXErrors")...))
 	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Base URL of the factorial service"),
 		Value:       api.Url(),
@@ -116,27 +123,17 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 // newTrafficShifting deploys a new function version without downtime:
 // CodeDeploy sends 10% of the traffic to it for 5 minutes, then all of it.
 // If the function errors or the API answers 5XX during the shift, the
-// alarms fire and CodeDeploy moves all traffic back to the old version.
-func newTrafficShifting(stack awscdk.Stack, alias awslambda.Alias, api awsapigateway.RestApi) awscodedeploy.LambdaDeploymentGroup {
-	minute := awscdk.Duration_Minutes(jsii.Number(1))
-	alarm := func(id, description string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
-		return awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
-			Metric:             metric,
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			AlarmDescription:   jsii.String(description),
-		})
+// monitoring's alarms fire and CodeDeploy moves all traffic back to the old
+// version.
+func newTrafficShifting(stack awscdk.Stack, alias awslambda.Alias, rollbackOn []awscloudwatch.Alarm) awscodedeploy.LambdaDeploymentGroup {
+	alarms := make([]interfacesawscloudwatch.IAlarmRef, len(rollbackOn))
+	for i, a := range rollbackOn {
+		alarms[i] = a
 	}
-	errors := alarm("FunctionErrors", "The live alias of the factorial function returned errors. During a deploy CodeDeploy rolls back; otherwise check the function's logs.",
-		alias.MetricErrors(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}))
-	serverErrors := alarm("Api5xx", "The factorial API answered 5XX. During a deploy CodeDeploy rolls back; otherwise check the API's access logs and the function's logs.",
-		api.MetricServerError(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}))
 	group := awscodedeploy.NewLambdaDeploymentGroup(stack, jsii.String("Deployment"), &awscodedeploy.LambdaDeploymentGroupProps{
 		Alias:            alias,
 		DeploymentConfig: awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES(),
-		Alarms:           &[]interfacesawscloudwatch.IAlarmRef{errors, serverErrors},
+		Alarms:           &alarms,
 		AutoRollback: &awscodedeploy.AutoRollbackConfig{
 			FailedDeployment:  jsii.Bool(true),
 			StoppedDeployment: jsii.Bool(true),
@@ -147,4 +144,17 @@ func newTrafficShifting(stack awscdk.Stack, alias awslambda.Alias, api awsapigat
 		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"},
 		Reason:    "AWS's managed policy for CodeDeploy on Lambda, limited to shifting alias traffic and invoking lifecycle hooks."})
 	return group
+}
+
+// alarmsNamed returns the alarms whose construct id is one of ids.
+func alarmsNamed(alarms []awscloudwatch.Alarm, ids ...string) []awscloudwatch.Alarm {
+	var out []awscloudwatch.Alarm
+	for _, a := range alarms {
+		for _, id := range ids {
+			if *a.Node().Id() == id {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }

@@ -108,9 +108,14 @@ func TestDefaultExampleIsGated(t *testing.T) {
 	// The gate is one composite alarm over the service's alarms.
 	gate := cdktest.Template(t, stages.Stacks(line.Production)[0])
 	rule, _ := json.Marshal(cdktest.Resources(t, gate, "AWS::CloudWatch::CompositeAlarm"))
-	for _, alarm := range []string{"FunctionErrors", "Api5xx"} {
+	for _, alarm := range []string{"MonitoringLambdaHandlerErrors", "MonitoringAPIGatewayApi5XXErrors"} {
 		if !strings.Contains(string(rule), alarm) {
 			t.Errorf("gate does not watch %s: %s", alarm, rule)
+		}
+	}
+	for _, alarm := range []string{"NotificationsFailed", "4XXRate", "AccountConcurrentExecutions"} {
+		if strings.Contains(string(rule), alarm) {
+			t.Errorf("gate watches %s, which a deploy cannot fix or a healthy deploy triggers", alarm)
 		}
 	}
 }
@@ -138,8 +143,11 @@ func TestZeroDowntime(t *testing.T) {
 		for _, metric := range []string{"Errors", "5XXError"} {
 			tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
 				"MetricName": metric, "Statistic": "Sum", "Period": 60, "Threshold": 0, "EvaluationPeriods": 1,
-				"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"})
+				"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+				"AlarmActions": assertions.Match_AnyValue()})
 		}
+		// The service has its dashboard.
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
 		// API Gateway integrates with the alias, not the bare function.
 		tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Method"), map[string]interface{}{
 			"HttpMethod": "GET",

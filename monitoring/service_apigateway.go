@@ -1,0 +1,129 @@
+package monitoring
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+)
+
+// APIGatewayThresholds overrides the alarms MonitorAPIGateway creates.
+// Every field is optional: nil keeps the default.
+type APIGatewayThresholds struct {
+	// ServerErrors: the 5XXErrors alarm fires when the stage returns more
+	// than this many 5XX responses (AWS/ApiGateway 5XXError, Sum over 60
+	// s, 1 of 1). Missing data: not breaching. Default: 0.
+	ServerErrors *float64
+	// ClientErrorRate: the 4XXRate alarm fires when more than this
+	// percentage of requests get a 4XX response (metric math
+	// 100*4XXError/Count, both Sum over 300 s, 1 of 1). Missing data: not
+	// breaching. Default: 5.
+	ClientErrorRate *float64
+	// LatencyP99: the LatencyP99 alarm fires when the p99 of Latency (p99
+	// over 60 s) is above this many milliseconds. Missing data: not
+	// breaching. Default: 1000.
+	LatencyP99 *float64
+	// LatencyEvaluationPeriods: how many consecutive 60 s periods the p99
+	// must breach. Default: 3 (3 of 3).
+	LatencyEvaluationPeriods *float64
+}
+
+// Validate reports every invalid threshold, joined into one error
+// (errors.As finds each Problem); nil when all are valid or t is nil.
+func (t *APIGatewayThresholds) Validate() error { return t.problems().err() }
+
+func (t *APIGatewayThresholds) problems() problems {
+	var ps problems
+	if t == nil {
+		return ps
+	}
+	ps.atLeastZero("ServerErrors", t.ServerErrors)
+	ps.percent("ClientErrorRate", t.ClientErrorRate)
+	ps.atLeastZero("LatencyP99", t.LatencyP99)
+	ps.evaluationPeriods("LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
+	return ps
+}
+
+// MonitorAPIGateway creates the alarms of one stage of a REST API and adds
+// its graphs (requests; 4XX and 5XX; 4XX rate; latency and integration
+// latency) to the dashboard. All metrics are AWS/ApiGateway with the
+// dimensions ApiName and Stage:
+//
+//   - 5XXErrors: 5XXError Sum over 60 s > 0, 1 of 1.
+//   - 4XXRate: 100 * 4XXError / Count (Sum over 300 s) > 5%, 1 of 1; a
+//     period without requests counts as 0%.
+//   - LatencyP99: Latency p99 over 60 s > 1000 ms, 3 of 3.
+//
+// Missing data is not breaching for all of them: no requests is neither an
+// error nor slowness. stage is the stage's name; "" uses the API's
+// deployment stage (awsapigateway.RestApi's DeploymentStage). t overrides
+// thresholds (nil: defaults). It returns the alarms it created; invalid
+// arguments create nothing and are reported as synth errors.
+func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage string, t *APIGatewayThresholds) []awscloudwatch.Alarm {
+	ps := prefixed("APIGatewayThresholds", t.problems())
+	var name string
+	if api == nil {
+		ps = append(ps, nilProblem("api", "an awsapigateway.IRestApi"))
+	} else if err := catchJSII(func() {
+		name = *api.RestApiName()
+		if stage == "" {
+			stage = *api.DeploymentStage().StageName()
+		}
+	}); err != nil {
+		ps.add("stage", stage, "the name of the API's stage (the API has no deployment stage to default to): "+firstLine(err.Error()))
+	}
+	scope, label := m.start("MonitorAPIGateway", "APIGateway", api, ps)
+	if scope == nil {
+		return nil
+	}
+	if t == nil {
+		t = &APIGatewayThresholds{}
+	}
+	dims := []cwDim{{"ApiName", name}, {"Stage", stage}}
+	apigw := func(n string) cwMetric { return cwMetric{namespace: "AWS/ApiGateway", name: n, dims: dims} }
+	where := fmt.Sprintf("REST API %s (stage %s)", name, stage)
+
+	serverErrors := alarmSpec{
+		id: "5XXErrors", metric: apigw("5XXError"), label: "5XX errors", statistic: "Sum", period: 60,
+		evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.ServerErrors, 0),
+		comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, treatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}
+	serverErrors.description = m.describe(
+		fmt.Sprintf("%s returned more than %s HTTP 5XX responses over 1 minute (5XXError, Sum): requests fail on the server side (integration errors or timeouts, API Gateway limits).", where, fmtNum(serverErrors.threshold)),
+		"Check the stage's execution and access logs and the integration's logs; if the errors started with a deployment, roll it back.")
+	clientRate := alarmSpec{
+		id: "4XXRate", label: "4XX rate (%)", statistic: "Sum", period: 300,
+		notAGate: "client errors: acceptance tests send bad requests on purpose",
+		math: &cwMath{
+			expression: "IF(m2 > 0, 100 * m1 / m2, 0)",
+			using:      []cwMathInput{{"m1", apigw("4XXError")}, {"m2", apigw("Count")}},
+		},
+		evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.ClientErrorRate, 5),
+		comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, treatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}
+	clientRate.description = m.describe(
+		fmt.Sprintf("More than %s%% of the requests to %s got an HTTP 4XX response over 5 minutes: clients send bad or unauthorized requests, or are throttled (429).", fmtNum(clientRate.threshold), where),
+		"Find the status codes and callers in the access logs; a rise right after a release usually means a breaking API change or a broken authorizer, so roll it back.")
+	periods := orDefault(t.LatencyEvaluationPeriods, 3)
+	lat := alarmSpec{
+		id: "LatencyP99", metric: apigw("Latency"), label: "Latency p99", statistic: "p99", period: 60,
+		evaluationPeriods: periods, datapointsToAlarm: periods, threshold: orDefault(t.LatencyP99, 1000),
+		comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, treatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}
+	lat.description = m.describe(
+		fmt.Sprintf("The p99 latency of %s was above %s ms %s: at least 1 in 100 requests is slow.", where, fmtNum(lat.threshold), windowText(60, periods, periods)),
+		"Compare with IntegrationLatency on the dashboard: if the backend is slow, check its logs, cold starts and dependencies; otherwise check authorizers and mapping templates.")
+
+	alarms := []awscloudwatch.Alarm{m.newAlarm(scope, serverErrors), m.newAlarm(scope, clientRate), m.newAlarm(scope, lat)}
+
+	m.addGraph(sigTraffic, graphSpec{title: label + ": requests", unit: "Count", lines: []graphLine{
+		{metric: apigw("Count"), stat: "Sum", period: 60, label: "Requests"},
+	}})
+	m.addGraph(sigErrors, alarmGraph(label+": 5XX and 4XX", "Count", serverErrors,
+		graphLine{metric: apigw("4XXError"), stat: "Sum", period: 60, label: "4XX errors"}))
+	m.addGraph(sigErrors, alarmGraph(label+": 4XX rate", "%", clientRate))
+	m.addGraph(sigLatency, alarmGraph(label+": latency", "ms", lat,
+		graphLine{metric: apigw("Latency"), stat: "p50", period: 60, label: "Latency p50"},
+		graphLine{metric: apigw("IntegrationLatency"), stat: "p99", period: 60, label: "Integration latency p99"}))
+	return alarms
+}

@@ -1,0 +1,62 @@
+package monitoring_test
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/monitoring"
+)
+
+func ExampleServiceMonitor_MonitorLambda() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Service"), nil)
+	handler := awslambda.NewFunction(stack, jsii.String("Handler"), &awslambda.FunctionProps{
+		Runtime: awslambda.Runtime_NODEJS_22_X(),
+		Handler: jsii.String("index.handler"),
+		Code:    awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({ statusCode: 200 });")),
+		Timeout: awscdk.Duration_Seconds(jsii.Number(10)),
+	})
+
+	alerts := monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: []string{"team@example.com"}})
+	monitor := monitoring.NewServiceMonitor(stack, "Monitor", &monitoring.ServiceMonitorProps{
+		Name:   "orders",
+		Alerts: alerts, // every alarm notifies the team, in ALARM and back to OK
+	})
+	// One call per resource; nil timeout reads the function's own (10 s),
+	// and each threshold left nil keeps its default.
+	alarms := monitor.MonitorLambda(handler, nil, &monitoring.LambdaThresholds{
+		Errors: jsii.Number(5), // tolerate up to 5 errors a minute
+	})
+	fmt.Println(len(alarms), "alarms")
+
+	tpl := assertions.Template_FromStack(stack, nil)
+	var lines []string
+	for _, r := range *tpl.FindResources(jsii.String("AWS::CloudWatch::Alarm"), nil) {
+		p := (*r)["Properties"].(map[string]interface{})
+		if p["Namespace"] != "AWS/Lambda" {
+			continue // the alerts topic's own delivery alarm
+		}
+		stat := p["Statistic"]
+		if stat == nil {
+			stat = p["ExtendedStatistic"]
+		}
+		lines = append(lines, fmt.Sprintf("%s %s over %vs > %v in %v of %v, missing data %s",
+			p["MetricName"], stat, p["Period"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"], p["TreatMissingData"]))
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	fmt.Println(len(*tpl.FindResources(jsii.String("AWS::CloudWatch::Dashboard"), nil)), "dashboard")
+	// Output:
+	// 4 alarms
+	// ConcurrentExecutions Maximum over 60s > 800 in 3 of 3, missing data notBreaching
+	// Duration p99 over 60s > 8000 in 3 of 3, missing data notBreaching
+	// Errors Sum over 60s > 5 in 1 of 1, missing data notBreaching
+	// Throttles Sum over 60s > 0 in 1 of 1, missing data notBreaching
+	// 1 dashboard
+}
