@@ -41,6 +41,8 @@ type AssemblyLine struct {
 	Alerts *monitoring.Alerts
 	// Monitor watches the line; nil with NoMonitoring.
 	Monitor *monitoring.LineMonitor
+
+	diagram string
 }
 
 // New creates an assembly line in scope. Invalid props do not panic: every
@@ -158,6 +160,8 @@ func (l *AssemblyLine) build(p Props) {
 		l.freeze(first.name, p.ChangeFreeze)
 	}
 	suppressPipelineFindings(l)
+	l.diagram = l.describeLine(steps, p)
+	l.writeDiagram()
 }
 
 // lineStage is one pipeline stage that deploys the app: staging, the

@@ -180,3 +180,13 @@ func TestContextSwitchesToGit(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEDiagram keeps the README's diagram of the default example's line
+// the one Velocity generates. `go test ./examples/serverless -update`
+// rewrites it.
+func TestREADMEDiagram(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := serverless.NewPipelineStack(app, "VelocityServerless")
+	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
+	cdktest.EmbeddedBlock(t, "../../README.md", "diagram", "```mermaid\n"+line.Diagram()+"```\n")
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -65,3 +66,31 @@ func firstDiff(want, got []byte) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// EmbeddedBlock checks that the file at path holds want between the lines
+// "<!-- name:start -->" and "<!-- name:end -->"; with -update it writes it
+// there. It keeps generated parts of documents current.
+func EmbeddedBlock(t testing.TB, path, name, want string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := "<!-- "+name+":start -->\n", "<!-- "+name+":end -->"
+	doc := string(raw)
+	i, j := strings.Index(doc, start), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %s ... %s block", path, strings.TrimSpace(start), end)
+	}
+	got := doc[i+len(start) : j]
+	if got == want {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(doc[:i+len(start)]+want+doc[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the %s block of %s is out of date; run go test -update to regenerate it.\nwant:\n%s", name, path, want)
+}

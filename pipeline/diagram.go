@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// DiagramSuffix ends the name of the Mermaid diagram file Velocity writes
+// for each line into the cloud assembly directory (cdk.out), as
+// "<stack>-<line id>.mmd".
+const DiagramSuffix = ".mmd"
+
+// Diagram returns a Mermaid flowchart of the line as built: its stages in
+// order, the actions of each stage grouped by run order (actions in one
+// group run in parallel), and the gates: bake times, rollback, deployment
+// windows and a change freeze. It is empty when the props were invalid.
+func (l *AssemblyLine) Diagram() string { return l.diagram }
+
+// describeLine renders the diagram from the built pipeline and the plan.
+func (l *AssemblyLine) describeLine(steps []*lineStage, p Props) string {
+	gates := map[string][]string{}
+	for _, ls := range steps {
+		var g []string
+		if w := ls.gate.Window; w != nil {
+			tz := w.TimeZone
+			if tz == "" {
+				tz = "UTC"
+			}
+			g = append(g, fmt.Sprintf("enter only at %s (%s)", w.Cron, tz))
+		}
+		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
+		rollback := ls.gate.RollbackOr(ls.production)
+		hasAlarms := false
+		for _, d := range ls.envs {
+			hasAlarms = hasAlarms || d.alarm.name != ""
+		}
+		if bake > 0 && hasAlarms {
+			verdict := "else fail"
+			if rollback {
+				verdict = "else roll back"
+			}
+			g = append(g, fmt.Sprintf("bake %d min: alarms OK, %s", int(bake.Minutes()), verdict))
+		}
+		if rollback {
+			g = append(g, "roll back on failure")
+		}
+		gates[ls.name] = g
+	}
+	if first := firstProduction(steps); first != nil && p.ChangeFreeze != "" {
+		gates[first.name] = append([]string{"FROZEN: " + p.ChangeFreeze}, gates[first.name]...)
+	}
+
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	var prev string
+	for i, s := range *l.Pipeline.Stages() {
+		name := *s.StageName()
+		byOrder := map[int][]string{}
+		for _, a := range *s.Actions() {
+			props := a.ActionProperties()
+			order := 1
+			if props.RunOrder != nil {
+				order = int(*props.RunOrder)
+			}
+			byOrder[order] = append(byOrder[order], *props.ActionName)
+		}
+		var orders []int
+		for o := range byOrder {
+			orders = append(orders, o)
+		}
+		sort.Ints(orders)
+		lines := []string{"<b>" + name + "</b>"}
+		for _, o := range orders {
+			lines = append(lines, strings.Join(byOrder[o], " ‖ "))
+		}
+		for _, g := range gates[name] {
+			lines = append(lines, "<i>"+g+"</i>")
+		}
+		id := fmt.Sprintf("s%d", i)
+		fmt.Fprintf(&b, "  %s[\"%s\"]\n", id, mermaidEscape(strings.Join(lines, "<br/>")))
+		if prev != "" {
+			fmt.Fprintf(&b, "  %s --> %s\n", prev, id)
+		}
+		prev = id
+	}
+	return b.String()
+}
+
+func mermaidEscape(s string) string { return strings.ReplaceAll(s, `"`, "#quot;") }
+
+// writeDiagram writes the diagram next to the cloud assembly, so every
+// `cdk synth` leaves a current picture of the line in cdk.out.
+func (l *AssemblyLine) writeDiagram() {
+	outdir := awscdk.Stage_Of(l).Outdir()
+	if outdir == nil || *outdir == "" {
+		return
+	}
+	name := *awscdk.Stack_Of(l).StackName() + "-" + *l.Node().Id() + DiagramSuffix
+	if err := os.MkdirAll(*outdir, 0o755); err == nil {
+		err = os.WriteFile(filepath.Join(*outdir, name), []byte(l.diagram), 0o644)
+		if err != nil {
+			awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:diagram"), jsii.String("could not write the line's diagram: "+err.Error()), nil)
+		}
+	}
+}
