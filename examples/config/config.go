@@ -12,7 +12,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
+	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -67,6 +69,27 @@ func Monitor(stack awscdk.Stack, name string) *monitoring.ServiceMonitor {
 	}
 	alerts := monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: emails})
 	return monitoring.NewServiceMonitor(stack, "Monitoring", &monitoring.ServiceMonitorProps{Name: name, Alerts: alerts})
+}
+
+// PipelineStack creates the stack that holds an example's line: the source
+// and build the context asks for, app deployed to staging and production,
+// and the sample service's acceptance tests against staging. aspects are
+// applied to every stage the line deploys (pipeline.Props.StageAspects);
+// tests pass cdk-nag there.
+func PipelineStack(scope constructs.Construct, id, example, description string, app stages.StageFunc, aspects ...awscdk.IAspect) awscdk.Stack {
+	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
+		Env:                   PipelineEnv(),
+		Description:           &description,
+		TerminationProtection: jsii.Bool(true),
+	})
+	pipeline.New(stack, "Line", &pipeline.Props{
+		Source:       Source(stack),
+		Build:        Build(stack, example),
+		App:          app,
+		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
+		StageAspects: aspects,
+	})
+	return stack
 }
 
 // PipelineEnv returns the environment of the pipeline stack: the account

@@ -21,7 +21,6 @@ import (
 	"github.com/velocity-cdk/velocity/examples/config"
 	"github.com/velocity-cdk/velocity/internal/gobundle"
 	"github.com/velocity-cdk/velocity/internal/nag"
-	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -61,25 +60,12 @@ var imageContext = []string{
 }
 
 // NewPipelineStack creates the stack that holds the assembly line. Deploy it
-// once with `cdk deploy`; from then on the line builds the image and deploys
-// the service.
+// once with `cdk deploy`; from then on the line builds the image and deploys the service.
 //
 // aspects are applied to every stage the line deploys (see
 // pipeline.Props.StageAspects); tests pass cdk-nag here.
 func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
-	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
-		Env:                   config.PipelineEnv(),
-		Description:           jsii.String("Velocity assembly line for the containerized factorial service"),
-		TerminationProtection: jsii.Bool(true),
-	})
-	pipeline.New(stack, "Line", &pipeline.Props{
-		Source:       config.Source(stack),
-		Build:        config.Build(stack, "containers"),
-		App:          NewServiceStage,
-		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
-		StageAspects: aspects,
-	})
-	return stack
+	return config.PipelineStack(scope, id, "containers", "Velocity assembly line for the containerized factorial service", NewServiceStage, aspects...)
 }
 
 // minTasks is the fewest tasks the service runs: one per Availability Zone.

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/containers"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
-	"github.com/velocity-cdk/velocity/pipeline"
-	"github.com/velocity-cdk/velocity/stages"
+	"github.com/velocity-cdk/velocity/internal/exampletest"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
@@ -220,18 +218,7 @@ func TestImageAsset(t *testing.T) {
 // TestNagClean runs cdk-nag's AwsSolutions checks over the pipeline stack
 // and both stage stacks: every finding is fixed or suppressed with a reason.
 func TestNagClean(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	nag := cdktest.Nag()
-	awscdk.Aspects_Of(app).Add(nag, nil)
-	stack := containers.NewPipelineStack(app, "VelocityContainers", nag)
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	all := append([]awscdk.Stack{stack}, append(stages.Stacks(line.Staging), stages.Stacks(line.Production)...)...)
-	if len(all) != 3 {
-		t.Fatalf("%d stacks, want 3", len(all))
-	}
-	if errs := cdktest.NagErrors(t, all...); len(errs) > 0 {
-		t.Errorf("%d cdk-nag errors:\n%s", len(errs), strings.Join(errs, "\n"))
-	}
+	exampletest.NagClean(t, containers.NewPipelineStack, "VelocityContainers", 3)
 }
 
 // TestGolden keeps the synthesized templates of the example under review:
@@ -239,34 +226,5 @@ func TestNagClean(t *testing.T) {
 // testdata/. Run `go test ./examples/containers -run Golden -update` to
 // accept one.
 func TestGolden(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	stack := containers.NewPipelineStack(app, "VelocityContainers")
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	cdktest.Golden(t, "VelocityContainers", withoutDestinationHashes(t, cdktest.JSON(t, cdktest.Template(t, stack))))
-	for _, stage := range []awscdk.Stage{line.Staging, line.Production} {
-		for _, s := range stages.Stacks(stage) {
-			cdktest.Golden(t, *s.StackName(), withoutDestinationHashes(t, cdktest.JSON(t, cdktest.Template(t, s))))
-		}
-	}
-}
-
-// destinationHash matches the suffix CDK gives an asset's publishing
-// destination in the asset-publishing commands
-// ("<hash>:current_account-current_region-1a2b3c4d"): the first 8 hex
-// digits of a hash over the destination, which holds the asset hash. The
-// image's asset hash changes with go.mod, go.sum and the service's code,
-// and cdktest.Golden replaces only full 64-digit hashes.
-var destinationHash = regexp.MustCompile(`(current_account-current_region)-[0-9a-f]{8}\b`)
-
-func withoutDestinationHashes(t *testing.T, template map[string]interface{}) interface{} {
-	t.Helper()
-	raw, err := json.Marshal(template)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out interface{}
-	if err := json.Unmarshal(destinationHash.ReplaceAll(raw, []byte("$1-<hash>")), &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	exampletest.Golden(t, containers.NewPipelineStack, "VelocityContainers", nil)
 }

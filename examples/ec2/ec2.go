@@ -22,7 +22,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
 	"github.com/velocity-cdk/velocity/internal/nag"
-	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -38,24 +37,12 @@ const (
 )
 
 // NewPipelineStack creates the stack that holds the assembly line. Deploy it
-// once with `cdk deploy`; from then on the line deploys the service.
+// once with `cdk deploy`; from then on the line bakes the image and deploys the service.
 //
 // aspects are applied to every stage the line deploys (see
 // pipeline.Props.StageAspects); tests pass cdk-nag here.
 func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
-	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
-		Env:                   config.PipelineEnv(),
-		Description:           jsii.String("Velocity assembly line for the factorial service on EC2"),
-		TerminationProtection: jsii.Bool(true),
-	})
-	pipeline.New(stack, "Line", &pipeline.Props{
-		Source:       config.Source(stack),
-		Build:        config.Build(stack, "ec2"),
-		App:          NewServiceStage,
-		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
-		StageAspects: aspects,
-	})
-	return stack
+	return config.PipelineStack(scope, id, "ec2", "Velocity assembly line for the factorial service on EC2", NewServiceStage, aspects...)
 }
 
 // NewServiceStage is the app the line deploys: the same code for staging and

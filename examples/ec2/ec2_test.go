@@ -7,11 +7,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/ec2"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
-	"github.com/velocity-cdk/velocity/pipeline"
-	"github.com/velocity-cdk/velocity/stages"
+	"github.com/velocity-cdk/velocity/internal/exampletest"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
@@ -200,20 +198,7 @@ func TestLineSynthesizesThisExample(t *testing.T) {
 	}
 }
 
-func TestNagClean(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	nag := cdktest.Nag()
-	awscdk.Aspects_Of(app).Add(nag, nil)
-	stack := ec2.NewPipelineStack(app, "VelocityEc2", nag)
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	all := append([]awscdk.Stack{stack}, append(stages.Stacks(line.Staging), stages.Stacks(line.Production)...)...)
-	if len(all) != 3 {
-		t.Fatalf("%d stacks, want 3", len(all))
-	}
-	if errs := cdktest.NagErrors(t, all...); len(errs) > 0 {
-		t.Errorf("%d cdk-nag errors:\n%s", len(errs), strings.Join(errs, "\n"))
-	}
-}
+func TestNagClean(t *testing.T) { exampletest.NagClean(t, ec2.NewPipelineStack, "VelocityEc2", 3) }
 
 // imageVersion matches the versions derived from the server bundle, which
 // change whenever the server is rebuilt differently (another Go release, a
@@ -242,13 +227,5 @@ func withoutImageVersions(template map[string]interface{}) map[string]interface{
 // any change to what the line or the service deploys shows up as a diff of
 // testdata/. Run `go test ./examples/ec2 -run Golden -update` to accept one.
 func TestGolden(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	stack := ec2.NewPipelineStack(app, "VelocityEc2")
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	cdktest.Golden(t, "VelocityEc2", cdktest.JSON(t, cdktest.Template(t, stack)))
-	for _, stage := range []awscdk.Stage{line.Staging, line.Production} {
-		for _, s := range stages.Stacks(stage) {
-			cdktest.Golden(t, *s.StackName(), withoutImageVersions(cdktest.JSON(t, cdktest.Template(t, s))))
-		}
-	}
+	exampletest.Golden(t, ec2.NewPipelineStack, "VelocityEc2", func(tpl map[string]interface{}) { withoutImageVersions(tpl) })
 }

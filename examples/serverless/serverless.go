@@ -15,7 +15,6 @@ import (
 	"github.com/velocity-cdk/velocity/examples/config"
 	"github.com/velocity-cdk/velocity/internal/gobundle"
 	"github.com/velocity-cdk/velocity/internal/nag"
-	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -25,19 +24,7 @@ import (
 // aspects are applied to every stage the line deploys (see
 // pipeline.Props.StageAspects); tests pass cdk-nag here.
 func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
-	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
-		Env:                   config.PipelineEnv(),
-		Description:           jsii.String("Velocity assembly line for the serverless factorial service"),
-		TerminationProtection: jsii.Bool(true),
-	})
-	pipeline.New(stack, "Line", &pipeline.Props{
-		Source:       config.Source(stack),
-		Build:        config.Build(stack, "serverless"),
-		App:          NewServiceStage,
-		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
-		StageAspects: aspects,
-	})
-	return stack
+	return config.PipelineStack(scope, id, "serverless", "Velocity assembly line for the serverless factorial service", NewServiceStage, aspects...)
 }
 
 // NewServiceStage is the app the line deploys: the same code for staging and

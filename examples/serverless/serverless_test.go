@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/serverless"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/internal/exampletest"
 	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
 )
@@ -17,33 +18,14 @@ import (
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
 func TestNagClean(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	nag := cdktest.Nag()
-	awscdk.Aspects_Of(app).Add(nag, nil)
-	stack := serverless.NewPipelineStack(app, "VelocityServerless", nag)
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	all := append([]awscdk.Stack{stack}, append(stages.Stacks(line.Staging), stages.Stacks(line.Production)...)...)
-	if len(all) != 3 {
-		t.Fatalf("%d stacks, want 3", len(all))
-	}
-	if errs := cdktest.NagErrors(t, all...); len(errs) > 0 {
-		t.Errorf("%d cdk-nag errors:\n%s", len(errs), strings.Join(errs, "\n"))
-	}
+	exampletest.NagClean(t, serverless.NewPipelineStack, "VelocityServerless", 3)
 }
 
 // TestGolden keeps the synthesized templates of the example under review:
 // any change to what the line or the service deploys shows up as a diff of
 // testdata/. Run `go test ./examples/serverless -update` to accept one.
 func TestGolden(t *testing.T) {
-	app := awscdk.NewApp(nil)
-	stack := serverless.NewPipelineStack(app, "VelocityServerless")
-	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
-	cdktest.Golden(t, "VelocityServerless", cdktest.JSON(t, cdktest.Template(t, stack)))
-	for _, stage := range []awscdk.Stage{line.Staging, line.Production} {
-		for _, s := range stages.Stacks(stage) {
-			cdktest.Golden(t, *s.StackName(), cdktest.JSON(t, cdktest.Template(t, s)))
-		}
-	}
+	exampletest.Golden(t, serverless.NewPipelineStack, "VelocityServerless", nil)
 }
 
 // TestDefaultExampleShape checks what issue #2 promises of the default
