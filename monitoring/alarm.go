@@ -196,13 +196,13 @@ const maxDay = 86400
 
 func (ps *problems) atLeastZero(prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 0) {
-		ps.add(prop, fmtNum(*v), "a number >= 0, or nil for the default")
+		ps.Add(prop, fmtNum(*v), "a number >= 0, or nil for the default")
 	}
 }
 
 func (ps *problems) percent(prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 0 || *v > 100) {
-		ps.add(prop, fmtNum(*v), "a percentage from 0 to 100, or nil for the default")
+		ps.Add(prop, fmtNum(*v), "a percentage from 0 to 100, or nil for the default")
 	}
 }
 
@@ -210,7 +210,7 @@ func (ps *problems) percent(prop string, v *float64) {
 // timeout, a success rate).
 func (ps *problems) positivePercent(prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v <= 0 || *v > 100) {
-		ps.add(prop, fmtNum(*v), "a percentage above 0 and at most 100, or nil for the default")
+		ps.Add(prop, fmtNum(*v), "a percentage above 0 and at most 100, or nil for the default")
 	}
 }
 
@@ -219,14 +219,14 @@ func (ps *problems) positivePercent(prop string, v *float64) {
 func (ps *problems) evaluationPeriods(prop string, v *float64, period float64) {
 	most := math.Floor(maxDay / period)
 	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v) || *v > most) {
-		ps.add(prop, fmtNum(*v), fmt.Sprintf("a whole number of evaluation periods from 1 to %g (at most one day of %g-second periods), or nil for the default", most, period))
+		ps.Add(prop, fmtNum(*v), fmt.Sprintf("a whole number of evaluation periods from 1 to %g (at most one day of %g-second periods), or nil for the default", most, period))
 	}
 }
 
 // atLeastOne checks a whole count that must be positive.
 func (ps *problems) atLeastOne(prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v)) {
-		ps.add(prop, fmtNum(*v), "a whole number >= 1, or nil for the default")
+		ps.Add(prop, fmtNum(*v), "a whole number >= 1, or nil for the default")
 	}
 }
 

@@ -89,7 +89,7 @@ var (
 // finds each Problem); nil when the props are valid. It needs no jsii
 // runtime. Values that are CDK tokens are known only at deploy time and are
 // not checked.
-func (p *AlertsProps) Validate() error { return p.problems().err() }
+func (p *AlertsProps) Validate() error { return p.problems().Err() }
 
 func (p *AlertsProps) problems() problems {
 	var ps problems
@@ -97,20 +97,20 @@ func (p *AlertsProps) problems() problems {
 		return ps
 	}
 	if n := utf8.RuneCountInString(p.DisplayName); n > 100 || !utf8.ValidString(p.DisplayName) {
-		ps.add("DisplayName", p.DisplayName, "at most 100 characters of valid UTF-8")
+		ps.Add("DisplayName", p.DisplayName, "at most 100 characters of valid UTF-8")
 	}
 	ps.addresses("Emails", p.Emails, validEmail, "an email address like team@example.com")
 	ps.addresses("HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
 	ps.addresses("FallbackEmails", p.FallbackEmails, validEmail, "an email address like oncall@example.com")
 	if s := p.Slack; s != nil {
 		if !unresolved(s.WorkspaceID) && !slackWorkspacePattern.MatchString(s.WorkspaceID) {
-			ps.add("Slack.WorkspaceID", s.WorkspaceID, "the Slack workspace ID shown in the AWS Chatbot console, uppercase letters and digits like T0123ABCD")
+			ps.Add("Slack.WorkspaceID", s.WorkspaceID, "the Slack workspace ID shown in the AWS Chatbot console, uppercase letters and digits like T0123ABCD")
 		}
 		if !unresolved(s.ChannelID) && !slackChannelPattern.MatchString(s.ChannelID) {
-			ps.add("Slack.ChannelID", s.ChannelID, "a Slack channel ID, letters and digits like C0123ABCD")
+			ps.Add("Slack.ChannelID", s.ChannelID, "a Slack channel ID, letters and digits like C0123ABCD")
 		}
 		if s.ConfigurationName != "" && !unresolved(s.ConfigurationName) && !chatbotNamePattern.MatchString(s.ConfigurationName) {
-			ps.add("Slack.ConfigurationName", s.ConfigurationName, "1 to 128 letters, digits, - or _, or empty for a generated name")
+			ps.Add("Slack.ConfigurationName", s.ConfigurationName, "1 to 128 letters, digits, - or _, or empty for a generated name")
 		}
 	}
 	return ps

@@ -1,51 +1,29 @@
 package monitoring
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
-// Problem is one invalid prop. It has the shape and message of the stages
-// package's Problem (monitoring does not import stages): the construct
-// reports it at synth with its construct path in front.
-type Problem struct {
-	// Prop is the path of the prop inside the props struct, for example
-	// "Emails[1]" or "Slack.ChannelID".
-	Prop string
-	// Value is the offending value as the user wrote it.
-	Value string
-	// Want says what would be valid.
-	Want string
-}
+// Problem is one invalid prop, in the same shape and message as the stages
+// package's (monitoring does not import stages): the construct reports it
+// at synth with its construct path in front.
+type Problem = problem.Problem
 
-// Error renders the problem as `Prop: "value" is invalid; want ...`.
-func (p Problem) Error() string {
-	return fmt.Sprintf("%s: %q is invalid; want %s", p.Prop, p.Value, p.Want)
-}
+// problems collects the Problems of one set of props; the checks below
+// are its methods.
+type problems problem.List
 
-// problems collects the Problems of one set of props.
-type problems []Problem
+// Add records a problem.
+func (ps *problems) Add(prop, value, want string) { (*problem.List)(ps).Add(prop, value, want) }
 
-func (ps *problems) add(prop, value, want string) {
-	*ps = append(*ps, Problem{Prop: prop, Value: value, Want: want})
-}
-
-// err joins the problems into one error (nil when there are none);
-// errors.As finds each Problem.
-func (ps problems) err() error {
-	if len(ps) == 0 {
-		return nil
-	}
-	errs := make([]error, len(ps))
-	for i, p := range ps {
-		errs[i] = p
-	}
-	return errors.Join(errs...)
-}
+// Err joins the problems into one error, nil when there are none.
+func (ps problems) Err() error { return problem.List(ps).Err() }
 
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
@@ -79,9 +57,9 @@ func (ps *problems) addresses(prop string, list []string, valid func(string) boo
 		name := fmt.Sprintf("%s[%d]", prop, i)
 		switch {
 		case seen[s]:
-			ps.add(name, s, "each address once (it repeats an earlier entry)")
+			ps.Add(name, s, "each address once (it repeats an earlier entry)")
 		case !unresolved(s) && !valid(s):
-			ps.add(name, s, want)
+			ps.Add(name, s, want)
 		}
 		seen[s] = true
 	}

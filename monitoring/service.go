@@ -35,16 +35,16 @@ var serviceNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // Validate reports every invalid prop, joined into one error (errors.As
 // finds each Problem); nil when the props are valid. It needs no jsii
 // runtime.
-func (p *ServiceMonitorProps) Validate() error { return p.problems().err() }
+func (p *ServiceMonitorProps) Validate() error { return p.problems().Err() }
 
 func (p *ServiceMonitorProps) problems() problems {
 	var ps problems
 	if p == nil {
-		ps.add("Name", "", "1 to 64 letters, digits, - or _ naming the service (props are nil)")
+		ps.Add("Name", "", "1 to 64 letters, digits, - or _ naming the service (props are nil)")
 		return ps
 	}
 	if !serviceNamePattern.MatchString(p.Name) {
-		ps.add("Name", p.Name, "1 to 64 letters, digits, - or _ naming the service, like orders-api")
+		ps.Add("Name", p.Name, "1 to 64 letters, digits, - or _ naming the service, like orders-api")
 	}
 	return ps
 }

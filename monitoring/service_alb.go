@@ -41,7 +41,7 @@ type ALBThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *ALBThresholds) Validate() error { return t.problems().err() }
+func (t *ALBThresholds) Validate() error { return t.problems().Err() }
 
 func (t *ALBThresholds) problems() problems {
 	var ps problems
@@ -82,7 +82,7 @@ func (m *ServiceMonitor) MonitorALB(alb awselasticloadbalancingv2.IApplicationLo
 	if alb == nil {
 		ps = append(ps, nilProblem("alb", "an awselasticloadbalancingv2.IApplicationLoadBalancer"))
 	} else if err := catchJSII(func() { lbName, tgName = albNames(alb, tg) }); err != nil {
-		ps.add("alb, tg", "imported", "a load balancer and target group whose metrics CDK knows (defined in this app, or imported with its load balancer ARNs): "+firstLine(err.Error()))
+		ps.Add("alb, tg", "imported", "a load balancer and target group whose metrics CDK knows (defined in this app, or imported with its load balancer ARNs): "+firstLine(err.Error()))
 	}
 	scope, label := m.start("MonitorALB", "ALB", alb, ps)
 	if scope == nil {

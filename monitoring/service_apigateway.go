@@ -30,7 +30,7 @@ type APIGatewayThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *APIGatewayThresholds) Validate() error { return t.problems().err() }
+func (t *APIGatewayThresholds) Validate() error { return t.problems().Err() }
 
 func (t *APIGatewayThresholds) problems() problems {
 	var ps problems
@@ -70,7 +70,7 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 			stage = *api.DeploymentStage().StageName()
 		}
 	}); err != nil {
-		ps.add("stage", stage, "the name of the API's stage (the API has no deployment stage to default to): "+firstLine(err.Error()))
+		ps.Add("stage", stage, "the name of the API's stage (the API has no deployment stage to default to): "+firstLine(err.Error()))
 	}
 	scope, label := m.start("MonitorAPIGateway", "APIGateway", api, ps)
 	if scope == nil {

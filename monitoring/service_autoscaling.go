@@ -29,7 +29,7 @@ type AutoScalingThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *AutoScalingThresholds) Validate() error { return t.problems().err() }
+func (t *AutoScalingThresholds) Validate() error { return t.problems().Err() }
 
 func (t *AutoScalingThresholds) problems() problems {
 	var ps problems

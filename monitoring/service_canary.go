@@ -21,7 +21,7 @@ type CanaryThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *CanaryThresholds) Validate() error { return t.problems().err() }
+func (t *CanaryThresholds) Validate() error { return t.problems().Err() }
 
 func (t *CanaryThresholds) problems() problems {
 	var ps problems

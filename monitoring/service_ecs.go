@@ -26,7 +26,7 @@ type ECSThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *ECSThresholds) Validate() error { return t.problems().err() }
+func (t *ECSThresholds) Validate() error { return t.problems().Err() }
 
 func (t *ECSThresholds) problems() problems {
 	var ps problems
@@ -60,13 +60,13 @@ func (t *ECSThresholds) problems() problems {
 func (m *ServiceMonitor) MonitorECS(svc awsecs.IBaseService, desired int, t *ECSThresholds) []awscloudwatch.Alarm {
 	ps := prefixed("ECSThresholds", t.problems())
 	if desired < 1 {
-		ps.add("desired", strconv.Itoa(desired), "the service's desired count or minimum capacity, at least 1")
+		ps.Add("desired", strconv.Itoa(desired), "the service's desired count or minimum capacity, at least 1")
 	}
 	var service, cluster string
 	if svc == nil {
 		ps = append(ps, nilProblem("svc", "an awsecs.IBaseService"))
 	} else if err := catchJSII(func() { service, cluster = *svc.ServiceName(), *svc.Cluster().ClusterName() }); err != nil {
-		ps.add("svc", "imported", "a service with a cluster: "+firstLine(err.Error()))
+		ps.Add("svc", "imported", "a service with a cluster: "+firstLine(err.Error()))
 	}
 	scope, label := m.start("MonitorECS", "ECS", svc, ps)
 	if scope == nil {

@@ -55,7 +55,7 @@ type LambdaThresholds struct {
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
-func (t *LambdaThresholds) Validate() error { return t.problems().err() }
+func (t *LambdaThresholds) Validate() error { return t.problems().Err() }
 
 func (t *LambdaThresholds) problems() problems {
 	var ps problems
@@ -106,11 +106,11 @@ func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Du
 		}
 		if timeout != nil {
 			if err := catchJSII(func() { timeoutMs = *timeout.ToMilliseconds(nil) }); err != nil {
-				ps.add("timeout", "a token", "a concrete awscdk.Duration like awscdk.Duration_Seconds(jsii.Number(10))")
+				ps.Add("timeout", "a token", "a concrete awscdk.Duration like awscdk.Duration_Seconds(jsii.Number(10))")
 			}
 		}
 		if timeoutMs <= 0 || timeoutMs > lambdaMaxTimeoutMs {
-			ps.add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), "a Lambda timeout from 1 ms to 15 minutes")
+			ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), "a Lambda timeout from 1 ms to 15 minutes")
 		}
 		name = *fn.FunctionName()
 	}
