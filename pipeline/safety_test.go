@@ -150,6 +150,7 @@ func TestNoAlarmsNoGate(t *testing.T) {
 	var warnings []string
 	cdktest.Check(t, func() {
 		for _, m := range *assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("no CloudWatch alarms"))) {
+			//lint:ignore SA1019 aws-cdk-go has no replacement for SynthesisMessage fields yet (assertions still returns this type)
 			warnings = append(warnings, compact(m.Entry.Data))
 		}
 	})

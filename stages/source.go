@@ -114,7 +114,11 @@ func (g *gitSource) Validate() Problems {
 	if g.opts.Branch != "" && !validBranch(g.opts.Branch) {
 		ps.Add("Branch", g.opts.Branch, "a git branch name (see git check-ref-format)")
 	}
-	for name, patterns := range map[string][]string{"IncludePaths": g.opts.IncludePaths, "ExcludePaths": g.opts.ExcludePaths, "Tags": g.opts.Tags} {
+	for _, f := range []struct {
+		name     string
+		patterns []string
+	}{{"IncludePaths", g.opts.IncludePaths}, {"ExcludePaths", g.opts.ExcludePaths}, {"Tags", g.opts.Tags}} {
+		name, patterns := f.name, f.patterns
 		if len(patterns) > 8 {
 			ps.Add(name, strings.Join(patterns, ","), "at most 8 patterns (a CodePipeline trigger filter limit)")
 		}

@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	// Embeds the IANA time zone database, so time zones validate the same
-	// on every machine, including CI images without /usr/share/zoneinfo.
+	// Embeds the IANA time zone database, so time zones validate on every
+	// machine, including CI images without /usr/share/zoneinfo.
 	_ "time/tzdata"
 )
 
@@ -23,6 +23,11 @@ type Window struct {
 	// TimeZone is an IANA time zone such as "Europe/Berlin". Default: UTC.
 	TimeZone string
 }
+
+// ianaZone admits UTC and the canonical Area/Location names; the machine's
+// zoneinfo also holds aliases like "localtime", "posixrules" or "right/UTC"
+// that CodePipeline would not take.
+var ianaZone = regexp.MustCompile(`^(UTC|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$`)
 
 var cronField = []*regexp.Regexp{
 	regexp.MustCompile(`^\*$`), // seconds: CodePipeline allows only *
@@ -47,7 +52,7 @@ func (w Window) validate(prop string, ps *Problems) {
 		ps.Add(prop+".Cron", w.Cron, `a CodePipeline cron expression of 6 or 7 fields with "*" seconds and "?" in day-of-month or day-of-week, e.g. "* * 9-16 ? * MON-THU"`)
 	}
 	if w.TimeZone != "" {
-		if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "Local" {
+		if _, err := time.LoadLocation(w.TimeZone); err != nil || !ianaZone.MatchString(w.TimeZone) {
 			ps.Add(prop+".TimeZone", w.TimeZone, `an IANA time zone such as "Europe/Berlin" or "UTC"`)
 		}
 	}
