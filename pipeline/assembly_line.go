@@ -153,6 +153,7 @@ func (l *AssemblyLine) build(p Props) {
 		})
 	}
 	l.addConditions(steps)
+	l.addSecurityChecks(p)
 	if !p.NoMonitoring {
 		l.monitor(steps)
 	}

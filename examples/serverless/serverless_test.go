@@ -54,7 +54,7 @@ func TestDefaultExampleShape(t *testing.T) {
 		}
 	}
 	got := strings.Join(order, " ")
-	want := "Source:S3 Build:CodeBuild UpdatePipeline:CodeBuild"
+	want := "Source:S3 Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild UpdatePipeline:CodeBuild"
 	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CodeBuild Staging:CodeBuild Staging:Manual Production:CloudFormation") {
 		t.Errorf("actions = %s", got)
 	}

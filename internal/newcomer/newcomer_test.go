@@ -63,7 +63,7 @@ func TestTeamAppInAnotherModule(t *testing.T) {
 		}
 	}
 	got := strings.Join(actions, " ")
-	for _, want := range []string{"Source/S3", "Build/Build", "Staging/AcceptanceTests", "Staging/LoadTest", "Production/Orders.Deploy", "Production/PermissionsCheck.Confirm"} {
+	for _, want := range []string{"Source/S3", "Build/Build", "Staging/AcceptanceTests", "Staging/LoadTest", "Production/Deploy", "Staging/PermissionsCheck.Confirm"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("pipeline actions %q lack %s", got, want)
 		}
