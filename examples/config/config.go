@@ -92,6 +92,17 @@ func PipelineStack(scope constructs.Construct, id, example, description string, 
 	return stack
 }
 
+// ServiceStage returns the StageFunc of an example: a stage in the
+// environment with one stack, "Service", made by newStack. The line calls it
+// for staging and for production, so both run the same code.
+func ServiceStage(newStack func(scope constructs.Construct, id string) awscdk.Stack) stages.StageFunc {
+	return func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		stage := awscdk.NewStage(scope, &id, &awscdk.StageProps{Env: env.Env()})
+		newStack(stage, "Service")
+		return stage
+	}
+}
+
 // PipelineEnv returns the environment of the pipeline stack: the account
 // and region the CDK CLI found (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION) when
 // both are known, otherwise none, so synth needs no AWS credentials.

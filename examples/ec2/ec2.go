@@ -48,9 +48,7 @@ func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.I
 // NewServiceStage is the app the line deploys: the same code for staging and
 // for production.
 func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
-	stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
-	NewServiceStack(stage, "Service")
-	return stage
+	return config.ServiceStage(NewServiceStack)(scope, id, env)
 }
 
 // NewServiceStack creates the factorial service on EC2:
