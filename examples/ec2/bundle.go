@@ -1,12 +1,9 @@
 package ec2
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
@@ -104,24 +101,22 @@ func serverBundle(scope constructs.Construct, id string) awss3assets.Asset {
 	})
 }
 
-// serverBuild implements awscdk.ILocalBundling with `go build`.
+// serverBuild implements awscdk.ILocalBundling with gobundle.Binary.
 type serverBuild struct {
 	root, pkg string
 }
 
-// TryBundle builds the server into outputDir and writes the unit and
-// logrotate files next to it. A failure panics with the compiler's output
+// TryBundle writes the server into outputDir, and the unit and logrotate
+// files next to it. A failure panics with the compiler's output
 // rather than returning false, which would make CDK try Docker and fail with
 // a message about Docker instead.
 func (b *serverBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w",
-		"-o", filepath.Join(*outputDir, "server"), b.pkg)
-	cmd.Dir = b.root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		panic(fmt.Sprintf("go build %s for linux/arm64 failed: %v\n%s", b.pkg, err, strings.TrimSpace(out.String())))
+	server, err := gobundle.Binary(b.root, b.pkg)
+	if err != nil {
+		panic(err.Error())
+	}
+	if err := os.WriteFile(filepath.Join(*outputDir, "server"), server, 0o755); err != nil {
+		panic(fmt.Sprintf("writing the server into the server bundle: %v", err))
 	}
 	for name, content := range map[string]string{
 		serviceName + ".service":   unitFile,
