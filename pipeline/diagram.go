@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -59,16 +61,15 @@ func (l *AssemblyLine) describeLine(steps []*lineStage, p Props) string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
 	var prev string
-	for i, s := range *l.Pipeline.Stages() {
-		name := *s.StageName()
+	for i, s := range l.renderedStages() {
+		name := s.Name
 		byOrder := map[int][]string{}
-		for _, a := range *s.Actions() {
-			props := a.ActionProperties()
+		for _, a := range s.Actions {
 			order := 1
-			if props.RunOrder != nil {
-				order = int(*props.RunOrder)
+			if a.RunOrder != nil {
+				order = *a.RunOrder
 			}
-			byOrder[order] = append(byOrder[order], *props.ActionName)
+			byOrder[order] = append(byOrder[order], a.Name)
 		}
 		var orders []int
 		for o := range byOrder {
@@ -90,6 +91,32 @@ func (l *AssemblyLine) describeLine(steps []*lineStage, p Props) string {
 		prev = id
 	}
 	return b.String()
+}
+
+// renderedStage is a stage of the pipeline as CloudFormation gets it.
+type renderedStage struct {
+	Name    string
+	Actions []struct {
+		Name     string
+		RunOrder *int
+	}
+}
+
+// renderedStages returns the pipeline's stages and actions as its template
+// will have them. It resolves them in one round trip to the jsii kernel:
+// walking Stages() and each action's ActionProperties() would take one per
+// property, some 300 for the default example.
+func (l *AssemblyLine) renderedStages() []renderedStage {
+	cfn := l.Pipeline.Node().DefaultChild().(awscodepipeline.CfnPipeline)
+	raw, err := json.Marshal(awscdk.Stack_Of(l).Resolve(cfn.Stages()))
+	var out []renderedStage
+	if err == nil {
+		err = json.Unmarshal(raw, &out)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("velocity: reading the pipeline's stages: %v", err))
+	}
+	return out
 }
 
 func mermaidEscape(s string) string { return strings.ReplaceAll(s, `"`, "#quot;") }

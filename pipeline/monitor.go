@@ -17,8 +17,8 @@ func (l *AssemblyLine) monitor(steps []*lineStage) {
 		}
 	}
 	var names []string
-	for _, s := range *l.Pipeline.Stages() {
-		names = append(names, *s.StageName())
+	for _, s := range l.renderedStages() {
+		names = append(names, s.Name)
 	}
 	production := "Production"
 	if p := firstProduction(steps); p != nil {

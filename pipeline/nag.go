@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/velocity-cdk/velocity/internal/nag"
 )
@@ -31,7 +32,7 @@ var (
 	lambdaBasicExecution = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 )
 
-// knownFinding is a finding on one resource that CDK Pipelines or
+// knownFinding is a finding on one IAM role or policy that CDK Pipelines or
 // aws-cdk-lib creates for the line, found by the end of its construct path.
 type knownFinding struct {
 	pathSuffix string
@@ -64,17 +65,25 @@ func assetRoleRule(kind string) nag.Rule {
 		Reason: "CDK Pipelines shares one role among all " + kind + "-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap " + kind + " publishing role."}
 }
 
+// suppressPipelineFindings records the reasons above on the line's
+// resources. Every question to a construct is a round trip to the jsii
+// kernel, so the walk decides what it can from the Go type of each
+// construct (local) and asks for a path only of the roles and policies the
+// known findings are on.
 func suppressPipelineFindings(l *AssemblyLine) {
 	for _, c := range *l.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		res, ok := c.(awscdk.CfnResource)
-		if !ok {
+		var res awscdk.CfnResource
+		switch r := c.(type) {
+		case awsiam.CfnPolicy:
+			nag.Suppress(r, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
+				Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
+			res = r
+		case awsiam.CfnRole:
+			res = r
+		default:
 			continue
 		}
-		path := *c.Node().Path()
-		if *res.CfnResourceType() == "AWS::IAM::Policy" {
-			nag.Suppress(res, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
-				Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
-		}
+		path := *res.Node().Path()
 		for _, f := range knownFindings {
 			if strings.HasSuffix(path, f.pathSuffix) {
 				nag.Suppress(res, false, f.rule)

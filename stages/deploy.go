@@ -109,12 +109,15 @@ func validateSteps(ps *Problems, lists ...namedSteps) {
 	}
 }
 
-// Stacks returns the stacks of stage, in construct tree order.
+// Stacks returns the stacks of stage (nested stacks included), in
+// construct tree order. It tells stacks by their Go type, which needs no
+// round trip to the jsii kernel (awscdk.Stack_IsStack would be one per
+// construct).
 func Stacks(stage awscdk.Stage) []awscdk.Stack {
 	var stacks []awscdk.Stack
 	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		if *awscdk.Stack_IsStack(c) {
-			stacks = append(stacks, awscdk.Stack_Of(c))
+		if s, ok := c.(awscdk.Stack); ok {
+			stacks = append(stacks, s)
 		}
 	}
 	return stacks
