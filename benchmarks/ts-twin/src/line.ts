@@ -20,6 +20,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { regex, Rule, suppress } from './nag';
 import { isGate, newAlerts } from './monitoring';
+import { addSecurityChecks } from './security';
 import { assetDir, newServiceStage } from './service';
 
 const CDK_CLI_VERSION = '2.1148.1';
@@ -150,6 +151,7 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
   new CfnOutput(line, 'SourceBucketName', { description: 'Upload the source zip here as source.zip to start the line', value: sourceBucket.bucketName });
 
   addGates(stack, pipeline, [staging, production]);
+  addSecurityChecks(line, pipeline, key, artifacts, GO_ENV);
   newLineMonitor(line, 'Monitoring', pipeline, cdkPipeline, alertsTopic);
   suppressPipelineFindings(line, stack);
   return line;
