@@ -16,10 +16,6 @@ import (
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 )
 
-// doraHandler is the Go main package of the DORA function, built at synth
-// with the local Go toolchain.
-const doraHandler = "github.com/velocity-cdk/velocity/monitoring/dora/cmd/handler"
-
 // DORAFunction computes the line's DORA metrics (see package dora) from
 // its CodePipeline events: a Go Lambda function on arm64 fed by an
 // EventBridge rule, publishing CloudWatch metrics in the Velocity/Line
@@ -62,7 +58,7 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         gobundle.Code(doraHandler),
+		Code:         gobundle.Code(dora.HandlerPackage),
 		MemorySize:   jsii.Number(128),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(30)),
 		Role:         role,

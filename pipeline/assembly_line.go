@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/gobundle"
 	"github.com/velocity-cdk/velocity/monitoring"
+	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -91,6 +93,9 @@ func (l *AssemblyLine) build(p Props) {
 	shared := &stages.Line{Key: l.Key, AccessLogs: logs, ArtifactBucket: l.ArtifactBucket}
 
 	if !p.NoMonitoring {
+		// The DORA function is built late in the line; its go list can
+		// run meanwhile.
+		gobundle.Prefetch(dora.HandlerPackage)
 		l.Alerts = p.Alerts
 		if l.Alerts == nil {
 			l.Alerts = monitoring.NewAlerts(l, "Alerts", &monitoring.AlertsProps{Emails: p.AlertEmails, Key: l.Key,

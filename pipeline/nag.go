@@ -73,11 +73,12 @@ func assetRoleRule(kind string) nag.Rule {
 func suppressPipelineFindings(l *AssemblyLine) {
 	for _, c := range *l.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		var res awscdk.CfnResource
+		var rules []nag.Rule
 		switch r := c.(type) {
 		case awsiam.CfnPolicy:
-			nag.Suppress(r, false, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
-				Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
 			res = r
+			rules = append(rules, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: append(append([]string{}, grantActions...), ownResources...),
+				Reason: "Grants from aws-cdk-lib on the line's own artifact bucket and KMS key (object-level actions need the /* resource), and the job's own CodeBuild log group and report groups."})
 		case awsiam.CfnRole:
 			res = r
 		default:
@@ -86,8 +87,11 @@ func suppressPipelineFindings(l *AssemblyLine) {
 		path := *res.Node().Path()
 		for _, f := range knownFindings {
 			if strings.HasSuffix(path, f.pathSuffix) {
-				nag.Suppress(res, false, f.rule)
+				rules = append(rules, f.rule)
 			}
+		}
+		if len(rules) > 0 {
+			nag.Suppress(res, false, rules...)
 		}
 	}
 	// aws-cdk-lib's singleton that turns on EventBridge notifications for

@@ -196,3 +196,18 @@ func TestTrimKeepsTheMostRecentlyUsedBuilds(t *testing.T) {
 		t.Errorf("kept %v, want the %d most recently used [a b c]", kept, keepPerBinary)
 	}
 }
+
+func TestPrefetchLeavesErrorsToCode(t *testing.T) {
+	t.Setenv(CacheEnv, t.TempDir())
+	root := module(t)
+	t.Chdir(root)
+	newSynth()
+	Prefetch("./cmd/fn")
+	Prefetch("./missing")
+	if b, err := source(root, "./cmd/fn", lambdaTags); err != nil || b.dir != filepath.Join(root, "cmd", "fn") {
+		t.Errorf("after Prefetch: dir %q, error %v; want %s", b.dir, err, filepath.Join(root, "cmd", "fn"))
+	}
+	if _, err := source(root, "./missing", lambdaTags); err == nil || !strings.Contains(err.Error(), "go list") {
+		t.Errorf("after Prefetch of a missing package: error %v, want the go list error", err)
+	}
+}

@@ -29,7 +29,7 @@ func Code(pkg string) awslambda.Code {
 	if err != nil {
 		panic(err)
 	}
-	b, err := source(root, pkg, []string{"lambda.norpc"})
+	b, err := source(root, pkg, lambdaTags)
 	if err != nil {
 		panic(err)
 	}
@@ -42,6 +42,22 @@ func Code(pkg string) awslambda.Code {
 			Local: &localBuild{build: b},
 		},
 	})
+}
+
+// lambdaTags leaves out the RPC server that aws-lambda-go keeps only for the
+// old go1.x runtime.
+var lambdaTags = []string{"lambda.norpc"}
+
+// Prefetch starts, in the background, the `go list` that Code(pkg) needs,
+// so that it runs while the app builds other constructs (the jsii kernel
+// keeps one CPU busy; go list takes another). A later Code(pkg) waits for it
+// and reports its errors; Prefetch itself never fails.
+func Prefetch(pkg string) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return
+	}
+	go source(root, pkg, lambdaTags) // Code reports any error
 }
 
 // localBuild implements awscdk.ILocalBundling with Binary. The build is a

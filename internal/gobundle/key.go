@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // listedPackage is what `go list -json` tells of one package of a build.
@@ -115,10 +116,27 @@ func describe(root, pkg string, tags []string) (dir, slot, key string, err error
 	return target.Dir, hex.EncodeToString(slotSum[:8]), hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// goEnvs holds goEnv's answer for each module root: it is the same for
+// every binary of a synth.
+var goEnvs sync.Map
+
+type goEnvResult struct {
+	once sync.Once
+	env  string
+	err  error
+}
+
 // goEnv returns the settings of the go command that change what it builds,
 // as it reports them for the target platform (so `go env -w` settings
 // count too).
 func goEnv(root string) (string, error) {
+	v, _ := goEnvs.LoadOrStore(root, &goEnvResult{})
+	r := v.(*goEnvResult)
+	r.once.Do(func() { r.env, r.err = readGoEnv(root) })
+	return r.env, r.err
+}
+
+func readGoEnv(root string) (string, error) {
 	out, err := goCommand(root, "env", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOARM64", "GOFIPS140", "GOWORK")
 	if err != nil {
 		return "", err

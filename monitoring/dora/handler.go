@@ -20,6 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
+// HandlerPackage is the main package of the Lambda function (cmd/handler),
+// which monitoring.NewDORAFunction builds at synth with the local Go
+// toolchain.
+const HandlerPackage = "github.com/velocity-cdk/velocity/monitoring/dora/cmd/handler"
+
 // Environment variables that configure the Lambda function.
 const (
 	// EnvTableName names the DynamoDB table of the state (required).
