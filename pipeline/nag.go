@@ -65,13 +65,14 @@ func assetRoleRule(kind string) nag.Rule {
 		Reason: "CDK Pipelines shares one role among all " + kind + "-publishing jobs, whose CodeBuild projects are created after the role; it assumes only the bootstrap " + kind + " publishing role."}
 }
 
-// suppressPipelineFindings records the reasons above on the line's
-// resources. Every question to a construct is a round trip to the jsii
+// suppressPipelineFindings records the reasons above on the line's own
+// resources, not on those of the app's stages: a finding there is the
+// team's to see. Every question to a construct is a round trip to the jsii
 // kernel, so the walk decides what it can from the Go type of each
 // construct (local) and asks for a path only of the roles and policies the
 // known findings are on.
 func suppressPipelineFindings(l *AssemblyLine) {
-	for _, c := range *l.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+	for _, c := range l.ownConstructs() {
 		var res awscdk.CfnResource
 		var rules []nag.Rule
 		switch r := c.(type) {
@@ -104,6 +105,18 @@ func suppressPipelineFindings(l *AssemblyLine) {
 			}
 		}
 	}
+}
+
+// ownConstructs returns the constructs of the line but those of the stages it
+// deploys (the team's app), which are built under the line too.
+func (l *AssemblyLine) ownConstructs() []constructs.IConstruct {
+	var own []constructs.IConstruct
+	for _, child := range *l.Node().Children() {
+		if _, isStage := child.(awscdk.Stage); !isStage {
+			own = append(own, *child.Node().FindAll(constructs.ConstructOrder_PREORDER)...)
+		}
+	}
+	return own
 }
 
 func jsiiString(s string) *string { return &s }
