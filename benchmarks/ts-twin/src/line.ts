@@ -1,6 +1,6 @@
 // The assembly line of examples/serverless with its defaults, written with
 // aws-cdk-lib directly: what pipeline.New builds for that example.
-import { ArnFormat, Aws, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -417,12 +417,15 @@ const knownFindings: [string, Rule][] = [
 ];
 
 function suppressPipelineFindings(line: Construct, stack: Stack) {
-  for (const c of line.node.findAll()) {
-    if (!CfnResource.isCfnResource(c)) continue;
-    if (c.cfnResourceType === 'AWS::IAM::Policy') suppress(c, false, grantRule);
+  // The line's own constructs, not those of the stages it deploys.
+  const own = line.node.children.filter((c) => !Stage.isStage(c)).flatMap((c) => c.node.findAll());
+  for (const c of own) {
+    if (!(c instanceof iam.CfnPolicy || c instanceof iam.CfnRole)) continue;
+    const rules: Rule[] = c instanceof iam.CfnPolicy ? [grantRule] : [];
     for (const [suffix, rule] of knownFindings) {
-      if (c.node.path.endsWith(suffix)) suppress(c, false, rule);
+      if (c.node.path.endsWith(suffix)) rules.push(rule);
     }
+    if (rules.length > 0) suppress(c, false, ...rules);
   }
   for (const c of stack.node.children) {
     if (c.node.id.startsWith('BucketNotificationsHandler')) {
