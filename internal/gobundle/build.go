@@ -23,8 +23,8 @@ var targetEnv = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
 //
 // A synth builds each binary at most once per process, and reuses a binary
 // built by an earlier synth when nothing it is built from has changed (see
-// Cache): after the first synth, an unchanged function costs a `go list`
-// instead of a link.
+// CacheEnv): after the first synth, an unchanged function costs a
+// `go list` instead of a link.
 func Binary(root, pkg string, tags ...string) ([]byte, error) {
 	s, err := source(root, pkg, tags)
 	if err != nil {
