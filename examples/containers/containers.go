@@ -13,9 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
@@ -133,7 +131,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
-	logAccess(stack, lb)
+	config.LogAccess(stack, lb)
 	// Plain HTTP: see the doc comment for HTTPS.
 	listener := lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port:     jsii.Number(80),
@@ -273,38 +271,4 @@ func newTaskDefinition(stack awscdk.Stack) awsecs.FargateTaskDefinition {
 		nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*"},
 			Reason: "ecr:GetAuthorizationToken, which ECS needs to pull the image, cannot be scoped to a resource; the pull actions are scoped to the image's repository."})
 	return task
-}
-
-// logAccess sends the load balancer's access logs to a new bucket
-// (SSE-S3, the only encryption ALB log delivery supports; no public access;
-// TLS only; kept when the stack is deleted; objects expire after a year).
-//
-// aws-cdk-lib's LogAccessLogs needs the stack's region to pick the
-// regional Elastic Load Balancing account, and the line's stages may be
-// environment-agnostic, so the bucket policy grants the log delivery
-// service principal instead, which AWS documents for every region.
-func logAccess(stack awscdk.Stack, lb awselasticloadbalancingv2.ApplicationLoadBalancer) {
-	const prefix = "alb"
-	bucket := awss3.NewBucket(stack, jsii.String("AccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration: awscdk.Duration_Days(jsii.Number(365)),
-		}},
-	})
-	bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:    jsii.Strings("s3:PutObject"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logdelivery.elasticloadbalancing.amazonaws.com"), nil)},
-		Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String(prefix + "/AWSLogs/" + *stack.Account() + "/*"))),
-	}))
-	lb.SetAttribute(jsii.String("access_logs.s3.enabled"), jsii.String("true"))
-	lb.SetAttribute(jsii.String("access_logs.s3.bucket"), bucket.BucketName())
-	lb.SetAttribute(jsii.String("access_logs.s3.prefix"), jsii.String(prefix))
-	// ELB checks that it may write to the bucket when logging is turned on.
-	lb.Node().AddDependency(bucket)
-	nag.Suppress(bucket, false,
-		nag.Rule{ID: "AwsSolutions-S1", Reason: "This bucket holds the load balancer's access logs; logging access to it would need yet another log bucket."})
 }

@@ -172,7 +172,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
-	logAccess(stack, alb)
+	config.LogAccess(stack, alb)
 	listener := alb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port: jsii.Number(80),
 		Open: jsii.Bool(true),

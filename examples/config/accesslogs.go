@@ -1,4 +1,4 @@
-package ec2
+package config
 
 import (
 	"sort"
@@ -16,19 +16,20 @@ import (
 // accessLogsPrefix is where the load balancer writes in the bucket.
 const accessLogsPrefix = "alb"
 
-// logAccess turns on access logs of alb into a new bucket (SSE-S3, the only
+// LogAccess turns on access logs of alb into a new bucket (SSE-S3, the only
 // encryption ALB log delivery supports; public access blocked; TLS only;
-// logs kept a year).
+// kept when the stack is deleted; logs expire after a year). The containers
+// and ec2 examples both put their service behind a load balancer.
 //
 // aws-cdk-lib's ApplicationLoadBalancer.logAccessLogs needs the stack's
 // region at synth to find the Elastic Load Balancing account that delivers
-// the logs, and the stacks of this example are environment-agnostic (they
-// deploy wherever the line runs). So the bucket policy is written here,
+// the logs, and the examples' stacks are environment-agnostic (they deploy
+// wherever the line runs). So the bucket policy is written here,
 // resolved at deploy time: in Regions that have an Elastic Load Balancing
 // account (found through a mapping from aws-cdk-lib's region facts) that
 // account may write; in every Region the log delivery service principal
 // that newer Regions use may write.
-func logAccess(scope constructs.Construct, alb awselasticloadbalancingv2.ApplicationLoadBalancer) awss3.Bucket {
+func LogAccess(scope constructs.Construct, alb awselasticloadbalancingv2.ApplicationLoadBalancer) awss3.Bucket {
 	stack := awscdk.Stack_Of(scope)
 	bucket := awss3.NewBucket(scope, jsii.String("AccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
