@@ -122,7 +122,11 @@ func (l *AssemblyLine) build(p Props) {
 		// Pinned, so self-mutation and asset publishing run the same tools
 		// on every run instead of whatever npm calls latest that day.
 		CliVersion:          jsii.String(stages.CDKCLIVersion),
-		CdkAssetsCliVersion: jsii.String(stages.CDKAssetsVersion),
+		CdkAssetsCliVersion: jsii.String(stages.CDKAssetsInstall),
+		// Node.js 22 for the CDK CLI, and an asset publisher that reads
+		// the cloud assembly aws-cdk-lib writes.
+		SelfMutationCodeBuildDefaults:    stages.SelfMutationDefaults(),
+		AssetPublishingCodeBuildDefaults: stages.AssetPublishingDefaults(),
 		// One CloudFormation action per stack instead of two (create, then
 		// execute a change set): nothing reviews the change set in between,
 		// and CloudFormation rolls a failed update back either way.
@@ -145,6 +149,10 @@ func (l *AssemblyLine) build(p Props) {
 	l.addProduction(production)
 
 	l.CDKPipeline.BuildPipeline()
+	for _, path := range stages.PinPermissionsChecks(l) {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:permissions-check-unpinned"), jsii.String(
+			"Could not pin the CDK CLI of the permissions check "+path+": it installs the latest aws-cdk on Node.js 18"), nil)
+	}
 	for _, ls := range steps {
 		ls.resolveName(l.Pipeline)
 	}

@@ -302,7 +302,8 @@ func TestGoBuild(t *testing.T) {
 		"npm install -g aws-cdk@" + stages.CDKCLIVersion,
 		"gofmt -l .", "go vet ./...",
 		`gotest.tools/gotestsum@` + stages.GotestsumVersion + ` --junitfile \"$REPORTS_DIR/go-test.xml\"`,
-		"cdk synth", `"file-format": "JUNITXML"`, `"base-directory": "cdk.out"`, "/root/go/pkg/mod/**/*",
+		"cdk synth", `"file-format": "JUNITXML"`, `"base-directory": "cdk.out"`, "/go/pkg/mod/**/*",
+		`"runtime-versions"`, `"golang": "1.26"`, `"nodejs": "22"`,
 	} {
 		if !strings.Contains(spec, want) {
 			t.Errorf("build spec lacks %q:\n%s", want, spec)

@@ -27,12 +27,13 @@ type AcceptanceTests struct {
 }
 
 // GoAcceptanceTests runs the Go tests with build tag "acceptance" in pkgs
-// (for example "./acceptance/..."), with a JUnit report.
+// (for example "./acceptance/..."), with a JUnit report, on go.mod's Go.
 func GoAcceptanceTests(pkgs ...string) *AcceptanceTests {
 	return &AcceptanceTests{Job: Job{
 		Install:  []string{"go version"},
 		Commands: []string{`go run gotest.tools/gotestsum@` + GotestsumVersion + ` --junitfile "$REPORTS_DIR/acceptance.xml" -- -count=1 -tags acceptance ` + strings.Join(pkgs, " ")},
 		Env:      map[string]string{"GOTOOLCHAIN": "auto", "GOFLAGS": "-buildvcs=false"},
+		Runtimes: Runtimes{"golang": GoModRuntime},
 	}}
 }
 
@@ -74,6 +75,7 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 		env[name] = out
 	}
 	return a.Job.step(jobSpec{
+		scope:       scope,
 		id:          "AcceptanceTests",
 		input:       input,
 		reportGroup: newReportGroup(scope, "AcceptanceTests"),

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/codebuild"
 )
 
 // Build is step 2 of the line: one CodeBuild job that installs the
@@ -54,22 +55,26 @@ type Preset struct {
 	Env map[string]string
 	// CachePaths are kept between builds (buildspec cache paths).
 	CachePaths []string
+	// Runtimes are the toolchains the job pins (runtime-versions).
+	// Build.Runtimes adds to and overrides them.
+	Runtimes Runtimes
 }
 
 // The CDK CLI and test-report tool versions the presets pin, so a build is
-// the same today and next year.
+// the same today and next year. CDKCLIVersion must read the cloud assembly
+// schema that the pinned aws-cdk-lib writes (55 for aws-cdk-lib 2.276).
 const (
-	CDKCLIVersion    = "2.1148.1"
+	CDKCLIVersion    = codebuild.CDKCLIVersion
 	GotestsumVersion = "v1.13.0"
-	CDKAssetsVersion = "4.7.3"
 )
 
 var installCDK = "npm install -g aws-cdk@" + CDKCLIVersion
 
 // Go is the preset for a CDK app and service written in Go: gofmt and go vet
-// as static analysis, go test with a JUnit report (gotestsum), and the Go
-// toolchain named in go.mod (GOTOOLCHAIN=auto, since CodeBuild images ship an
-// older Go).
+// as static analysis, go test with a JUnit report (gotestsum), the Go of
+// go.mod's go line (runtime-versions, see GoModRuntime; GOTOOLCHAIN=auto
+// fetches a newer patch release when go.mod asks for one) and Node.js 22 for
+// the CDK CLI and jsii.
 var Go = &Preset{
 	Name:    "Go",
 	Install: []string{installCDK, "go version", "go mod download"},
@@ -80,7 +85,8 @@ var Go = &Preset{
 	Test:       []string{`go run gotest.tools/gotestsum@` + GotestsumVersion + ` --junitfile "$REPORTS_DIR/go-test.xml" -- ./...`},
 	Synth:      []string{"cdk synth"},
 	Env:        map[string]string{"GOTOOLCHAIN": "auto", "GOFLAGS": "-buildvcs=false"},
-	CachePaths: []string{"/root/go/pkg/mod/**/*", "/root/.cache/go-build/**/*"},
+	CachePaths: image.GoCachePaths(),
+	Runtimes:   Runtimes{"golang": GoModRuntime, "nodejs": NodeRuntime},
 }
 
 // Node is the preset for a CDK app in TypeScript or JavaScript: npm ci, the
@@ -93,7 +99,8 @@ var Node = &Preset{
 	Test:       []string{"npm test"},
 	Synth:      []string{"cdk synth"},
 	Env:        map[string]string{"JEST_JUNIT_OUTPUT_DIR": reportsDir},
-	CachePaths: []string{"/root/.npm/**/*"},
+	CachePaths: []string{image.Home + "/.npm/**/*"},
+	Runtimes:   Runtimes{"nodejs": NodeRuntime},
 }
 
 // Python is the preset for a CDK app in Python: pip install of
@@ -105,7 +112,8 @@ var Python = &Preset{
 	Analyze:    []string{"python -m compileall -q ."},
 	Test:       []string{`python -m pytest --junitxml="$REPORTS_DIR/pytest.xml"`},
 	Synth:      []string{"cdk synth"},
-	CachePaths: []string{"/root/.cache/pip/**/*"},
+	CachePaths: []string{image.Home + "/.cache/pip/**/*"},
+	Runtimes:   Runtimes{"python": PythonRuntime, "nodejs": NodeRuntime},
 }
 
 func (b *Build) preset() *Preset {
@@ -141,6 +149,7 @@ func (b *Build) Validate() Problems {
 func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFileSetProducer) pipelines.CodeBuildStep {
 	p := b.preset()
 	job := b.Job
+	job.Runtimes = mergeRuntimes(p.Runtimes, b.Runtimes)
 	if job.Install == nil {
 		job.Install = p.Install
 	}
@@ -158,6 +167,7 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		outDir = path.Join(b.Directory, outDir)
 	}
 	spec := jobSpec{
+		scope:       scope,
 		id:          "Build",
 		input:       input,
 		reportGroup: newReportGroup(scope, "UnitTests"),

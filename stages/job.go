@@ -37,6 +37,11 @@ type Job struct {
 	// files the commands write; they are published to a CodeBuild report
 	// group even when the job fails. Default: "**/*.xml".
 	TestReports string
+	// Runtimes pin the job's toolchains (runtime-versions), e.g.
+	// {"nodejs": "22"}; "golang": stages.GoModRuntime picks go.mod's Go.
+	// Default: the preset's (Build), Go's (GoAcceptanceTests), otherwise
+	// none, and the job gets the image's defaults (Go 1.20, Node.js 18).
+	Runtimes Runtimes
 }
 
 // reportsDir is where jobs write their JUnit XML. It is exported to the
@@ -79,10 +84,12 @@ func (j *Job) validate(ps *Problems) {
 	if j.Timeout != 0 && (j.Timeout < 5*time.Minute || j.Timeout > maxTimeout || j.Timeout%time.Minute != 0) {
 		ps.Add("Timeout", j.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
 	}
+	j.Runtimes.validate("Runtimes", ps)
 }
 
 // jobSpec is how a Job becomes a CodeBuildStep.
 type jobSpec struct {
+	scope       constructs.Construct
 	id          string
 	input       pipelines.IFileSetProducer
 	reportGroup awscodebuild.IReportGroup
@@ -90,7 +97,6 @@ type jobSpec struct {
 	cachePaths  []string
 	cache       awscodebuild.Cache
 	outputs     map[string]awscdk.CfnOutput
-	runtime     map[string]interface{}
 }
 
 func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
@@ -126,8 +132,12 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	if len(spec.cachePaths) > 0 {
 		buildSpec["cache"] = map[string]interface{}{"paths": spec.cachePaths}
 	}
-	if len(spec.runtime) > 0 {
-		buildSpec["phases"] = map[string]interface{}{"install": map[string]interface{}{"runtime-versions": spec.runtime}}
+	runtimes, warning := j.Runtimes.resolve()
+	if warning != "" {
+		awscdk.Annotations_Of(spec.scope).AddWarningV2(jsii.String("velocity:go-runtime"), jsii.String(warning), nil)
+	}
+	if len(runtimes) > 0 {
+		buildSpec["phases"] = map[string]interface{}{"install": map[string]interface{}{"runtime-versions": runtimes.object()}}
 	}
 	// One shell runs all commands of a buildspec 0.2, so the export holds
 	// for every command after it.
@@ -143,7 +153,7 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 		Commands:          jsii.Strings(j.Commands...),
 		EnvFromCfnOutputs: outputs,
 		BuildEnvironment: &awscodebuild.BuildEnvironment{
-			BuildImage:           awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			BuildImage:           BuildImage(),
 			ComputeType:          compute,
 			EnvironmentVariables: &env,
 		},
@@ -169,6 +179,14 @@ func newReportGroup(scope constructs.Construct, id string) awscodebuild.ReportGr
 		Type:          awscodebuild.ReportGroupType_TEST,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+}
+
+// mergeRuntimes returns base with over's entries on top.
+func mergeRuntimes(base, over Runtimes) Runtimes {
+	if len(base)+len(over) == 0 {
+		return nil
+	}
+	return Runtimes(merge(base, over))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -252,6 +252,9 @@ type SecurityJob struct {
 	Reports bool
 	// ExportedVariables are the buildspec's exported-variables.
 	ExportedVariables []string
+	// Runtimes are the job's runtime-versions: go.mod's Go, which every
+	// check needs to install its scanner and run velocity-check.
+	Runtimes Runtimes
 }
 
 // securityReportsDir is where the checks write their JUnit reports,
@@ -305,6 +308,7 @@ func (s *SecurityChecks) Resolve(build *Build) (jobs []SecurityJob, disabled []D
 			job.Env["VELOCITY_SUPPRESSIONS"] = suppressionsJSON(s.Suppressions)
 		}
 		job.Secrets = s.SecretEnv
+		job.Runtimes = Runtimes{"golang": GoModRuntime}
 		job.Install = append(r.setup(), job.Install...)
 		jobs = append(jobs, job)
 	}

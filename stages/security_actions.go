@@ -98,16 +98,24 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 	if sbom {
 		env["VELOCITY_ARTIFACT_BUCKET"] = &awscodebuild.BuildEnvironmentVariable{Value: line.ArtifactBucket.BucketName()}
 	}
+	install := map[string]interface{}{"commands": j.Install}
+	runtimes, warning := j.Runtimes.resolve()
+	if warning != "" {
+		awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("velocity:go-runtime"), jsii.String(warning), nil)
+	}
+	if len(runtimes) > 0 {
+		install["runtime-versions"] = runtimes.object()
+	}
 	spec := map[string]interface{}{
 		"version": "0.2",
 		"env":     map[string]interface{}{"shell": "bash"},
 		"phases": map[string]interface{}{
-			"install": map[string]interface{}{"commands": j.Install},
+			"install": install,
 			"build":   map[string]interface{}{"commands": j.Commands},
 		},
 		// A local cache: the module and build caches survive between runs
 		// on the same host without giving the role the artifact bucket.
-		"cache": map[string]interface{}{"paths": []string{"/root/go/pkg/mod/**/*", "/root/.cache/go-build/**/*"}},
+		"cache": map[string]interface{}{"paths": image.GoCachePaths()},
 	}
 	if len(j.ExportedVariables) > 0 {
 		spec["env"].(map[string]interface{})["exported-variables"] = j.ExportedVariables
@@ -129,7 +137,7 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 		Description: jsii.String(description),
 		BuildSpec:   awscodebuild.BuildSpec_FromObject(&spec),
 		Environment: &awscodebuild.BuildEnvironment{
-			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			BuildImage:  BuildImage(),
 			ComputeType: compute,
 		},
 		EnvironmentVariables: &env,

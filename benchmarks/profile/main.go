@@ -64,6 +64,24 @@ func (c contextFlags) Set(s string) error {
 	return nil
 }
 
+// args returns the overrides as -c flags, sorted by key, to give the
+// program when it runs itself again.
+func (c contextFlags) args() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var args []string
+	for _, k := range keys {
+		args = append(args, "-c", fmt.Sprintf("%s=%v", k, c[k]))
+	}
+	return args
+}
+
+// tempPrefix starts the name of the temporary cloud assembly directory.
+const tempPrefix = "velocity-profile-"
+
 var (
 	outdir     = flag.String("out", "", "cloud assembly directory (default: a temporary directory, removed afterwards)")
 	cpuprofile = flag.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file")
@@ -191,6 +209,11 @@ func (s timedSource) Connect(scope constructs.Construct, p awscodepipeline.Pipel
 func main() {
 	flag.Var(overrides, "c", "context key=value, as with cdk -c (repeatable; true/false are booleans)")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "profile: unexpected arguments %q\n", flag.Args())
+		flag.Usage()
+		os.Exit(2)
+	}
 	if *calls && os.Getenv("JSII_DEBUG") == "" {
 		countCalls()
 		return
@@ -209,11 +232,10 @@ func main() {
 		check(pprof.StartCPUProfile(f))
 		defer pprof.StopCPUProfile()
 	}
-	out := os.Getenv("CDK_OUTDIR")
-	if os.Getenv("VELOCITY_PROFILE_CLEANUP") != "" {
+	out, perfFile, temporary := runPaths()
+	if temporary {
 		defer os.RemoveAll(out)
 	}
-	perfFile := os.Getenv("CDK_PERF_COUNTERS_FILE")
 	defer os.Remove(perfFile)
 	execNanos, _ := strconv.ParseInt(os.Getenv("VELOCITY_PROFILE_EXEC"), 10, 64)
 	initTime := time.Since(time.Unix(0, execNanos))
@@ -292,13 +314,11 @@ func main() {
 // an app: the context of the repository's cdk.json (and -c), an output
 // directory, and a file for aws-cdk-lib's performance counters.
 func reexec() {
-	env := os.Environ()
-	out := *outdir
-	if out == "" {
-		dir, err := os.MkdirTemp("", "velocity-profile-")
+	out := filepath.Clean(*outdir)
+	if *outdir == "" {
+		dir, err := os.MkdirTemp("", tempPrefix)
 		check(err)
 		out = dir
-		env = append(env, "VELOCITY_PROFILE_CLEANUP=1")
 	}
 	ctx := cdkJSONContext()
 	// Write the counters whatever the synth time (by default only when it
@@ -311,10 +331,77 @@ func reexec() {
 	check(err)
 	self, err := os.Executable()
 	check(err)
-	env = append(env, "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+string(ctxJSON),
-		"CDK_PERF_COUNTERS_FILE="+filepath.Join(filepath.Dir(out), filepath.Base(out)+"-perf.json"),
+	env := setEnv(os.Environ(), "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+string(ctxJSON),
+		"CDK_PERF_COUNTERS_FILE="+perfPath(out),
 		fmt.Sprintf("VELOCITY_PROFILE_EXEC=%d", time.Now().UnixNano()))
-	check(syscall.Exec(self, os.Args, env))
+	// The program itself, with the flags it parsed rather than its raw
+	// command line.
+	check(syscall.Exec(self, append([]string{self}, flagArgs()...), env))
+}
+
+// flagArgs returns the flags this run was given, with their values as
+// parsed, to give the program when it runs itself again.
+func flagArgs() []string {
+	var args []string
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "c" {
+			args = append(args, overrides.args()...)
+			return
+		}
+		args = append(args, "-"+f.Name+"="+f.Value.String())
+	})
+	return args
+}
+
+// setEnv returns env with the variables of vars (key=value) set in place
+// of any values env has for them: Go and node both read the first of
+// duplicate variables, so appending would not override them.
+func setEnv(env []string, vars ...string) []string {
+	set := map[string]bool{}
+	for _, v := range vars {
+		k, _, _ := strings.Cut(v, "=")
+		set[k] = true
+	}
+	var kept []string
+	for _, v := range env {
+		if k, _, _ := strings.Cut(v, "="); !set[k] {
+			kept = append(kept, v)
+		}
+	}
+	return append(kept, vars...)
+}
+
+// perfPath returns the file for aws-cdk-lib's performance counters of a
+// synth into the cloud assembly directory out: next to it, not in it.
+func perfPath(out string) string {
+	return filepath.Join(filepath.Dir(out), filepath.Base(out)+"-perf.json")
+}
+
+// runPaths returns, in the program run by reexec, the cloud assembly
+// directory and the counters file, and whether the directory is a
+// temporary one to remove afterwards. The program removes them, so it
+// does not take them from the environment as they are: it derives them as
+// reexec does, from -out, or, for the temporary directory reexec made,
+// from the name alone, in the temporary directory, and checks that the
+// environment, which the kernel reads, names the same.
+func runPaths() (out, perfFile string, temporary bool) {
+	if *outdir != "" {
+		out = filepath.Clean(*outdir)
+	} else {
+		name := filepath.Base(os.Getenv("CDK_OUTDIR"))
+		if !strings.HasPrefix(name, tempPrefix) {
+			fmt.Fprintf(os.Stderr, "profile: CDK_OUTDIR=%q is not a directory this program made; run it without VELOCITY_PROFILE_EXEC in the environment\n", os.Getenv("CDK_OUTDIR"))
+			os.Exit(1)
+		}
+		out, temporary = filepath.Join(os.TempDir(), name), true
+	}
+	perfFile = perfPath(out)
+	if os.Getenv("CDK_OUTDIR") != out || os.Getenv("CDK_PERF_COUNTERS_FILE") != perfFile {
+		fmt.Fprintf(os.Stderr, "profile: CDK_OUTDIR=%q and CDK_PERF_COUNTERS_FILE=%q are not the ones this program sets (%q, %q); run it without VELOCITY_PROFILE_EXEC in the environment\n",
+			os.Getenv("CDK_OUTDIR"), os.Getenv("CDK_PERF_COUNTERS_FILE"), out, perfFile)
+		os.Exit(1)
+	}
+	return out, perfFile, temporary
 }
 
 func printPhases(title string, phases []phase, total time.Duration) {
@@ -392,10 +479,7 @@ func printPerfCounters(file string) {
 func countCalls() {
 	self, err := os.Executable()
 	check(err)
-	args := []string{"-markers", "-walks=false"}
-	for k, v := range overrides {
-		args = append(args, "-c", fmt.Sprintf("%s=%v", k, v))
-	}
+	args := append([]string{"-markers", "-walks=false"}, overrides.args()...)
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(os.Environ(), "JSII_DEBUG=1")
 	stderr, err := cmd.StderrPipe()
