@@ -65,3 +65,28 @@ func TestEveryJobPassesThePreflight(t *testing.T) {
 		})
 	}
 }
+
+// TestSynthWarnsAboutJobsThatCannotWork: a team's own commands are checked
+// at synth like the presets'.
+func TestSynthWarnsAboutJobsThatCannotWork(t *testing.T) {
+	_, _, stack := synth(t, pipeline.Props{
+		Build: &stages.Build{Job: stages.Job{Install: []string{"npm install -g aws-cdk"}, Commands: []string{"if [[ -n x ]]; then cdk synth; fi"}}},
+		Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"go test -tags acceptance ./examples/service/acceptance/..."}}},
+	})
+	text := strings.Join(cdktest.Warnings(t, stack), "\n")
+	for _, want := range []string{
+		"The Build job cannot pass on aws/codebuild/standard:7.0: it installs \"aws-cdk\", whatever npm calls the latest",
+		"The Build job cannot pass on aws/codebuild/standard:7.0: it runs in sh (dash) but uses bash syntax",
+		"The AcceptanceTests job cannot pass on aws/codebuild/standard:7.0: it runs Go 1.20.14",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("warnings lack %q:\n%s", want, text)
+		}
+	}
+	_, _, clean := synth(t, pipeline.Props{Acceptance: stages.GoAcceptanceTests("./examples/service/acceptance/...")})
+	for _, w := range cdktest.Warnings(t, clean) {
+		if strings.Contains(w, "cannot pass") {
+			t.Errorf("the defaults warn: %s", w)
+		}
+	}
+}

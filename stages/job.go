@@ -132,16 +132,14 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	if len(spec.cachePaths) > 0 {
 		buildSpec["cache"] = map[string]interface{}{"paths": spec.cachePaths}
 	}
-	runtimes, warning := j.Runtimes.resolve()
-	if warning != "" {
-		awscdk.Annotations_Of(spec.scope).AddWarningV2(jsii.String("velocity:go-runtime"), jsii.String(warning), nil)
-	}
+	runtimes := jobRuntimes(spec.scope, j.Runtimes)
 	if len(runtimes) > 0 {
 		buildSpec["phases"] = map[string]interface{}{"install": map[string]interface{}{"runtime-versions": runtimes.object()}}
 	}
 	// One shell runs all commands of a buildspec 0.2, so the export holds
 	// for every command after it.
 	install := append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, j.Install...)
+	checkJob(spec.scope, spec.id, "", runtimes, install, j.Commands, spec.cachePaths, j.Env)
 
 	var outputs *map[string]awscdk.CfnOutput
 	if len(spec.outputs) > 0 {

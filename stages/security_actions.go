@@ -99,10 +99,8 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 		env["VELOCITY_ARTIFACT_BUCKET"] = &awscodebuild.BuildEnvironmentVariable{Value: line.ArtifactBucket.BucketName()}
 	}
 	install := map[string]interface{}{"commands": j.Install}
-	runtimes, warning := j.Runtimes.resolve()
-	if warning != "" {
-		awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("velocity:go-runtime"), jsii.String(warning), nil)
-	}
+	runtimes := jobRuntimes(scope, j.Runtimes)
+	checkJob(scope, j.Check, "bash", runtimes, j.Install, j.Commands, image.GoCachePaths(), j.Env)
 	if len(runtimes) > 0 {
 		install["runtime-versions"] = runtimes.object()
 	}

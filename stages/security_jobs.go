@@ -126,7 +126,8 @@ func (r resolver) govulncheck(c SecurityCheck) SecurityJob {
 		Tool: "govulncheck " + GovulncheckVersion, Threshold: th, Reports: true,
 		Install: []string{goInstall(govulncheckPackage, GovulncheckVersion)},
 		Commands: []string{
-			"cd " + r.moduleDir() + ` && govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json"`,
+			"cd " + r.moduleDir() + ` && rc=0 && { govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json" 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
+				`cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck("govulncheck", "0"),
 			r.judge(security.Govulncheck, "$VELOCITY_OUT/govulncheck.json", r.moduleDir(), th),
 		},
 	}
@@ -136,8 +137,19 @@ func (r resolver) govulncheck(c SecurityCheck) SecurityJob {
 // osv-scanner exits 1 when it finds vulnerabilities, which is for
 // velocity-check to judge; any other failure fails the job.
 func osvCommand(format, output string) string {
-	return "cd " + srcDir + ` && rc=0 && { osv-scanner scan source -r --allow-no-lockfiles ` + format + ` --output-file "` + output + `" . || rc=$?; } && ` +
-		`if [ "$rc" -gt 1 ]; then echo "velocity security: osv-scanner failed with exit code $rc" >&2; false; fi`
+	return "cd " + srcDir + ` && rc=0 && { osv-scanner scan source -r --allow-no-lockfiles ` + format + ` --output-file "` + output + `" . 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
+		`cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck("osv-scanner", "1")
+}
+
+// unreachableCheck fails a scanner run that exited above okExit, and says
+// plainly when the scanner could not reach its vulnerability database: the
+// check cannot pass without it (it fails closed), and the local runner
+// reports it as offline rather than as a finding.
+func unreachableCheck(scanner, okExit string) string {
+	return `if [ "$rc" -gt ` + okExit + ` ]; then ` +
+		`if grep -qE 'fetching vulnerabilities|dial tcp|no such host|connection refused|i/o timeout|TLS handshake timeout' "$VELOCITY_OUT/scanner.err"; then ` +
+		`echo "velocity security: vulnerability database unreachable (` + scanner + ` could not fetch it): the check cannot pass without it" >&2; ` +
+		`else echo "velocity security: ` + scanner + ` failed with exit code $rc" >&2; fi; false; fi`
 }
 
 func (r resolver) osvScanner(c SecurityCheck) SecurityJob {

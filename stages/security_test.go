@@ -137,7 +137,7 @@ func TestSecurityJobCommands(t *testing.T) {
 	for check, wants := range map[string][]string{
 		"Secrets": {`cd "$CODEBUILD_SRC_DIR" && gitleaks dir .`, "-threshold MEDIUM", `(cd "$CODEBUILD_SRC_DIR/infra" && go run ` + stages.CheckerPackage + " -tool gitleaks"},
 		"SAST":    {`cd "$CODEBUILD_SRC_DIR/infra" && gosec`, "-severity high", "-threshold CRITICAL", `-base "$CODEBUILD_SRC_DIR/infra"`},
-		"SCA":     {`cd "$CODEBUILD_SRC_DIR/infra" && govulncheck -format json ./...`, "-threshold MEDIUM", `-junit "$REPORTS_DIR/govulncheck.xml"`},
+		"SCA":     {`cd "$CODEBUILD_SRC_DIR/infra" && rc=0 && { govulncheck -format json ./...`, "vulnerability database unreachable", "-threshold MEDIUM", `-junit "$REPORTS_DIR/govulncheck.xml"`},
 		"SBOM":    {`export VELOCITY_SBOM="$VELOCITY_OUT/sbom.cdx.json"`, `cd "$CODEBUILD_SRC_DIR/infra" && cyclonedx-gomod mod`, `aws s3 cp "$VELOCITY_SBOM" "$SBOM_URI"`},
 	} {
 		cmds := allCommands(byCheck[check])

@@ -97,3 +97,16 @@ func Errors(t testing.TB, stack awscdk.Stack) []string {
 	})
 	return msgs
 }
+
+// Warnings returns the warning annotations of stack (the messages only).
+func Warnings(t testing.TB, stack awscdk.Stack) []string {
+	t.Helper()
+	var msgs []string
+	Check(t, func() {
+		for _, m := range *assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_AnyValue()) {
+			//lint:ignore SA1019 aws-cdk-go has no replacement for SynthesisMessage fields yet (assertions still returns this type)
+			msgs = append(msgs, fmt.Sprint(m.Entry.Data))
+		}
+	})
+	return msgs
+}

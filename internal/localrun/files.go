@@ -9,73 +9,145 @@ import (
 	"strings"
 )
 
-// copyTree copies the directory src to dst, keeping modes and symlinks.
+// The runner moves files that jobs, archives and assemblies name. Every
+// such operation goes through an os.Root, so that a name with "..", or a
+// symbolic link a job leaves behind, cannot reach outside the directory it
+// belongs to.
+
+// copyTree copies the directory src to dst (created), keeping modes and
+// symbolic links.
 func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	from, err := os.OpenRoot(src)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	to, err := os.OpenRoot(dst)
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+	return fs.WalkDir(from.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, info.Mode().Perm()|0o700)
-		case info.Mode()&os.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		default:
-			return copyFile(p, target, info.Mode().Perm())
-		}
+		return copyEntry(from, to, p, p, d)
 	})
 }
 
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
+// copyEntry copies the entry name of from to target in to.
+func copyEntry(from, to *os.Root, name, target string, d fs.DirEntry) error {
+	info, err := from.Lstat(name)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	switch {
+	case d != nil && d.IsDir():
+		return to.MkdirAll(target, info.Mode().Perm()|0o700)
+	case info.Mode()&os.ModeSymlink != 0:
+		link, err := from.Readlink(name)
+		if err != nil {
+			return err
+		}
+		if err := to.MkdirAll(path.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return to.Symlink(link, target)
+	case info.Mode().IsRegular():
+		in, err := from.Open(name)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		return writeFile(to, target, in, info.Mode().Perm())
+	}
+	return nil
+}
+
+// writeFile writes r to name in root, creating its directory.
+func writeFile(root *os.Root, name string, r io.Reader, mode os.FileMode) error {
+	if err := root.MkdirAll(path.Dir(name), 0o755); err != nil {
 		return err
 	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode|0o200)
+	out, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode|0o200)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, r); err != nil {
 		out.Close()
 		return err
 	}
 	return out.Close()
 }
 
-// globFiles returns the regular files under dir (relative, slash-separated)
-// that match any of the buildspec patterns, where ** matches any number of
-// directories.
-func globFiles(dir string, patterns []string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) && p == dir {
-				return filepath.SkipAll
-			}
+// copyFiles copies the named files (slash-separated, relative) from the
+// directory src to dst.
+func copyFiles(src, dst string, names []string) error {
+	from, err := os.OpenRoot(src)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	to, err := os.OpenRoot(dst)
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+	for _, n := range names {
+		if err := copyEntry(from, to, n, n, nil); err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
+	}
+	return nil
+}
+
+// exists reports whether name (relative) is in the directory dir.
+func exists(dir, name string) bool {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	_, err = root.Stat(filepath.FromSlash(name))
+	return err == nil
+}
+
+// readIn reads name (relative) from the directory dir.
+func readIn(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(filepath.FromSlash(name))
+}
+
+// globFiles returns the regular files under dir (relative, slash-separated)
+// that match any of the buildspec patterns, where ** matches any number of
+// directories. A missing dir has no files.
+func globFiles(dir string, patterns []string) ([]string, error) {
+	root, err := os.OpenRoot(dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	var out []string
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
 		for _, pat := range patterns {
-			if matchGlob(strings.TrimPrefix(pat, "./"), rel) {
-				out = append(out, rel)
+			if matchGlob(strings.TrimPrefix(pat, "./"), p) {
+				out = append(out, p)
 				break
 			}
 		}

@@ -67,7 +67,7 @@ func Preflight(o PreflightOptions) ([]Problem, error) {
 		for _, a := range st.Actions {
 			if a.Provider == "CloudFormation" {
 				if _, file, ok := strings.Cut(a.Config["TemplatePath"], "::"); ok {
-					if _, err := os.Stat(filepath.Join(o.Assembly.Dir, file)); err != nil {
+					if !exists(o.Assembly.Dir, file) {
 						add(a.ID(), true, "deploys %s, which is not in the cloud assembly", file)
 					}
 				}
@@ -82,7 +82,7 @@ func Preflight(o PreflightOptions) ([]Problem, error) {
 					add(a.ID(), true, "reads its buildspec from %s in the source, which the preflight does not follow", text)
 					continue
 				}
-				raw, err := os.ReadFile(filepath.Join(o.Assembly.Dir, text))
+				raw, err := readIn(o.Assembly.Dir, text)
 				if err != nil {
 					add(a.ID(), true, "its buildspec file %s is not in the cloud assembly it reads", text)
 					continue
@@ -135,7 +135,7 @@ func Preflight(o PreflightOptions) ([]Problem, error) {
 						add(a.ID(), true, "deploys stack %s, which is not in the cloud assembly", m[2])
 					}
 					for _, m := range assetsPath.FindAllStringSubmatch(c, -1) {
-						if _, err := os.Stat(filepath.Join(o.Assembly.Dir, m[1])); err != nil {
+						if !exists(o.Assembly.Dir, m[1]) {
 							add(a.ID(), true, "publishes the assets of %s, which is not in the cloud assembly", m[1])
 						}
 					}
@@ -203,7 +203,7 @@ func (s *sourceFiles) goVersion(dir string) string {
 		if s.files[f] {
 			raw, err := exec.Command("git", "-C", s.repo, "show", "HEAD:"+f).Output()
 			if s.worktree {
-				raw, err = os.ReadFile(filepath.Join(s.repo, f))
+				raw, err = readIn(s.repo, f)
 			}
 			if err != nil {
 				return ""

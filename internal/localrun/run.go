@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -218,6 +220,14 @@ func gitArchive(repo, dir string) (string, error) {
 }
 
 func untar(r io.Reader, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
@@ -227,38 +237,22 @@ func untar(r io.Reader, dir string) error {
 		if err != nil {
 			return err
 		}
-		name := filepath.Clean(h.Name)
-		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
+		name := path.Clean(h.Name)
+		if name == "." {
 			continue
 		}
-		target := filepath.Join(dir, name)
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
+			err = root.MkdirAll(name, 0o755)
 		case tar.TypeSymlink:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return err
+			if err = root.MkdirAll(path.Dir(name), 0o755); err == nil {
+				err = root.Symlink(h.Linkname, name)
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode).Perm()|0o600)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(f, tr); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
-				return err
-			}
+			err = writeFile(root, name, tr, fs.FileMode(h.Mode&0o777))
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -275,7 +269,7 @@ func (r *runner) deploy(a assembly.Action) Result {
 	if !ok {
 		return Result{Status: Skipped, Note: "its input " + art + " was not produced"}
 	}
-	if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+	if !exists(dir, file) {
 		return Result{Status: Fail, Note: "the template it deploys, " + file + ", is not in " + art}
 	}
 	return Result{Status: NeedsAWS, Note: "CloudFormation deploy of " + a.Config["StackName"] + "; checked: " + file + " is in " + art}
@@ -315,7 +309,7 @@ func (r *runner) codeBuild(i int, a assembly.Action) Result {
 	}
 	text := p.BuildSpec
 	if p.BuildSpecFile {
-		raw, err := os.ReadFile(filepath.Join(src, p.BuildSpec))
+		raw, err := readIn(src, p.BuildSpec)
 		if err != nil {
 			return Result{Status: Fail, Note: "its buildspec file " + p.BuildSpec + " is not in its input " + primary}
 		}
@@ -367,7 +361,7 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 			return nil, nil, err
 		}
 	}
-	path := []string{filepath.Join(npmPrefix, "bin"), filepath.Join(gopath, "bin")}
+	bins := []string{filepath.Join(npmPrefix, "bin"), filepath.Join(gopath, "bin")}
 	if r.o.Toolchains == ImageToolchains {
 		for _, rt := range []string{"golang", "nodejs"} {
 			v, _, err := r.image.Version(rt, spec.RuntimeVersions())
@@ -378,10 +372,10 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 			if err != nil {
 				return nil, nil, err
 			}
-			path = append(path, bin)
+			bins = append(bins, bin)
 		}
 	}
-	path = append(path, r.standIns, os.Getenv("PATH"))
+	bins = append(bins, r.standIns, os.Getenv("PATH"))
 	vars := map[string]string{}
 	set := func(k, v string) { vars[k] = v }
 	for k, v := range spec.Variables {
@@ -402,7 +396,7 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 	project := strings.Trim(a.Project.LogicalID, "<>")
 	buildID := project + ":" + r.executionID
 	base := map[string]string{
-		"PATH": strings.Join(path, string(os.PathListSeparator)), "HOME": home, "TMPDIR": tmp,
+		"PATH": strings.Join(bins, string(os.PathListSeparator)), "HOME": home, "TMPDIR": tmp,
 		"LANG": "C.UTF-8", "LC_CTYPE": "C.UTF-8", "USER": "root",
 		"GOPATH": gopath, "NPM_CONFIG_PREFIX": npmPrefix, "NPM_CONFIG_UPDATE_NOTIFIER": "false",
 		"CODEBUILD_SRC_DIR": src, "CODEBUILD_BUILD_ID": buildID, "CODEBUILD_BUILD_NUMBER": "1",
@@ -592,14 +586,8 @@ func (r *runner) collectArtifacts(a assembly.Action, spec *buildspec.Spec, src s
 	if err := os.RemoveAll(dst); err != nil {
 		return err
 	}
-	for _, f := range files {
-		info, err := os.Lstat(filepath.Join(base, f))
-		if err != nil {
-			return err
-		}
-		if err := copyFile(filepath.Join(base, f), filepath.Join(dst, f), info.Mode().Perm()); err != nil {
-			return err
-		}
+	if err := copyFiles(base, dst, files); err != nil {
+		return err
 	}
 	r.artifacts[a.Outputs[0]] = dst
 	return nil
