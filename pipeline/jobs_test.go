@@ -70,7 +70,7 @@ func TestEveryJobPassesThePreflight(t *testing.T) {
 // at synth like the presets'.
 func TestSynthWarnsAboutJobsThatCannotWork(t *testing.T) {
 	_, _, stack := synth(t, pipeline.Props{
-		Build: &stages.Build{Job: stages.Job{Install: []string{"npm install -g aws-cdk"}, Commands: []string{"if [[ -n x ]]; then cdk synth; fi"}}},
+		Build:      &stages.Build{Job: stages.Job{Install: []string{"npm install -g aws-cdk"}, Commands: []string{"if [[ -n x ]]; then cdk synth; fi"}}},
 		Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"go test -tags acceptance ./examples/service/acceptance/..."}}},
 	})
 	text := strings.Join(cdktest.Warnings(t, stack), "\n")
