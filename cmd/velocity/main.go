@@ -16,15 +16,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/velocity-cdk/velocity/internal/assembly"
@@ -69,11 +72,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		verbose    = fs.Bool("v", false, "print every job's output as it runs")
 		cacheDir   = fs.String("cache", "", "where fetched toolchains are kept (default: the user cache directory)")
 		jobs, env  listFlag
-		context    listFlag
+		cdkContext listFlag
 	)
 	fs.Var(&jobs, "job", "run only this job (\"Build/SAST\" or \"SAST\"); repeatable")
 	fs.Var(&env, "env", "NAME=VALUE for every job, e.g. ENDPOINT=http://127.0.0.1:8080 for the acceptance tests; repeatable")
-	fs.Var(&context, "c", "key=value CDK context for the synth; repeatable")
+	fs.Var(&cdkContext, "c", "key=value CDK context for the synth; repeatable")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -105,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		fmt.Fprintf(stdout, "synthesizing %s (cdk synth, aws-cdk@%s) ...\n", appDir, codebuild.CDKCLIVersion)
-		if err := synth(appDir, out, context, stderr); err != nil {
+		if err := synth(appDir, out, cdkContext, stderr); err != nil {
 			return fail(err)
 		}
 		dir = out
@@ -159,8 +162,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			" Go and Node.js are the image's versions but Python is this machine's, no AWS credentials (jobs that need them stop there), no Docker engine")
 	}
 	start := time.Now()
+	// Ctrl-C stops the running job's processes too, not only the runner.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	results, err := localrun.Run(localrun.Options{Assembly: asm, Pipeline: pipe, Repo: repo, WorkDir: *workDir, Jobs: jobs,
-		Env: vars, Toolchains: tc, Cache: *cacheDir, Out: stdout, Verbose: *verbose})
+		Env: vars, Toolchains: tc, Cache: *cacheDir, Out: stdout, Verbose: *verbose, Context: ctx})
 	if err != nil {
 		return fail(err)
 	}

@@ -97,7 +97,16 @@ func classify(logFile, note string) (Status, string) {
 	if i := strings.LastIndex(out, "[Container] Running command "); i >= 0 {
 		out = out[i:]
 	}
-	cmd, _, _ := strings.Cut(strings.TrimPrefix(out, "[Container] Running command "), "\n")
+	// The first line echoes the command itself, which may name the very
+	// messages looked for.
+	cmd, out, _ := strings.Cut(strings.TrimPrefix(out, "[Container] Running command "), "\n")
+	var own []string // the command's own output, without the runner's lines
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "[Container] ") {
+			own = append(own, line)
+		}
+	}
+	out = strings.Join(own, "\n")
 	for _, c := range []struct {
 		status   Status
 		messages []string
@@ -118,12 +127,10 @@ func classify(logFile, note string) (Status, string) {
 // firstError returns the first line of the failed command's output that
 // looks like an error.
 func firstError(out string) string {
-	for _, line := range strings.Split(out, "\n")[1:] {
+	for _, line := range strings.Split(out, "\n") {
 		l := strings.ToLower(line)
 		if strings.Contains(l, "error") || strings.Contains(l, "fail") || strings.Contains(l, "invalid") || strings.Contains(l, "not found") || strings.Contains(l, "cannot") {
-			if !strings.HasPrefix(line, "[Container]") {
-				return shorten(strings.TrimSpace(line), 160)
-			}
+			return shorten(strings.TrimSpace(line), 160)
 		}
 	}
 	return ""

@@ -56,6 +56,9 @@ type Options struct {
 	Verbose bool
 	// Timeout, when set, replaces every project's timeout (tests).
 	Timeout time.Duration
+	// Context stops the run: the running job's processes are killed and
+	// the jobs after it are not started. Default: never.
+	Context context.Context
 }
 
 // Run runs the line's jobs and returns one result per action. The error is
@@ -68,6 +71,9 @@ func Run(o Options) ([]Result, error) {
 	}
 	if r.o.Region == "" {
 		r.o.Region = "us-east-1"
+	}
+	if r.o.Context == nil {
+		r.o.Context = context.Background()
 	}
 	if r.o.Toolchains == "" {
 		r.o.Toolchains = ImageToolchains
@@ -93,6 +99,9 @@ func Run(o Options) ([]Result, error) {
 	i := 0
 	for _, st := range r.o.Pipeline.Stages {
 		for _, a := range st.Actions {
+			if err := r.o.Context.Err(); err != nil {
+				return results, fmt.Errorf("stopped before %s: %w", a.ID(), err)
+			}
 			i++
 			fmt.Fprintf(r.o.Out, "[%d/%d] %s ...\n", i, n, a.ID())
 			res := r.action(i, a)
@@ -426,7 +435,10 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 		k, v, _ := strings.Cut(kv, "=")
 		base[k] = v
 	}
-	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {
+	// How this machine reaches the network: its proxies and the
+	// certificates they are trusted with.
+	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+		"NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "PIP_CERT"} {
 		if v, ok := os.LookupEnv(k); ok {
 			base[k] = v
 		}
@@ -485,7 +497,7 @@ func (r *runner) execute(jobDir, src string, spec *buildspec.Spec, env []string,
 		return Result{Status: Error, Note: err.Error()}
 	}
 	defer log.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(r.o.Context, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, shell, scriptFile)
 	cmd.Dir = src
@@ -501,6 +513,10 @@ func (r *runner) execute(jobDir, src string, spec *buildspec.Spec, env []string,
 	cmd.WaitDelay = 5 * time.Second
 	runErr := cmd.Run()
 	res := Result{Log: logFile, Dir: jobDir}
+	if r.o.Context.Err() != nil {
+		res.Status, res.Note = Error, "interrupted"
+		return res
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		res.Status = Timeout
 		res.Note = fmt.Sprintf("stopped after %s, the project's timeout", round(timeout))

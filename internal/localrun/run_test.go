@@ -221,12 +221,15 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 	failing := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo 'error: the thing broke' >&2; exit 3"}})})
 	slow := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"sleep 30"}})})
 	offline := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo 'velocity security: vulnerability database unreachable' >&2; false"}})})
+	// A command that only names the message, and fails for another reason.
+	namesIt := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"true || echo 'vulnerability database unreachable'; false"}})})
 	acceptance := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {`test "$ENDPOINT" = http://127.0.0.1:1`}})})
 	f := newFixture(t, []fixtureStage{{"Checks", []fixtureJob{
 		{name: "Publish", input: "Src", spec: awsJob},
 		{name: "Broken", input: "Src", spec: failing},
 		{name: "Slow", input: "Src", spec: slow},
 		{name: "SCA", input: "Src", spec: offline},
+		{name: "NamesIt", input: "Src", spec: namesIt},
 		{name: "Acceptance", input: "Src", spec: acceptance, env: `[{"name":"ENDPOINT","type":"PLAINTEXT","value":"#{Staging.Endpoint}"}]`},
 		{name: "NeedsOut", input: "Out", spec: acceptance},
 	}}})
@@ -236,7 +239,7 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 		t.Errorf("the slow job was not stopped at its timeout")
 	}
 	for job, want := range map[string]Status{
-		"Checks/Publish": NeedsAWS, "Checks/Broken": Fail, "Checks/Slow": Timeout, "Checks/SCA": Offline,
+		"Checks/Publish": NeedsAWS, "Checks/Broken": Fail, "Checks/Slow": Timeout, "Checks/SCA": Offline, "Checks/NamesIt": Fail,
 		"Checks/Acceptance": Skipped, "Checks/NeedsOut": Skipped, "Production/Deploy": Skipped,
 	} {
 		if r := results[job]; r.Status != want {
