@@ -86,42 +86,78 @@ var (
 	offlineMessages     = []string{"vulnerability database unreachable"}
 )
 
-// classify tells a failure that needs AWS, Docker or a network service
-// from a real one, by the output of the command that failed.
-func classify(logFile, note string) (Status, string) {
+// segment is one command of a job's log and what it printed.
+type segment struct{ cmd, out string }
+
+// segments splits a job's log by command, leaving out the runner's own
+// lines: they echo the commands, which may name the very messages looked
+// for.
+func segments(logFile string) []segment {
 	raw, err := os.ReadFile(logFile)
 	if err != nil {
-		return Fail, note
+		return nil
 	}
-	out := string(raw)
-	if i := strings.LastIndex(out, "[Container] Running command "); i >= 0 {
-		out = out[i:]
-	}
-	// The first line echoes the command itself, which may name the very
-	// messages looked for.
-	cmd, out, _ := strings.Cut(strings.TrimPrefix(out, "[Container] Running command "), "\n")
-	var own []string // the command's own output, without the runner's lines
-	for _, line := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(line, "[Container] ") {
-			own = append(own, line)
+	var out []segment
+	for _, line := range strings.Split(string(raw), "\n") {
+		if cmd, ok := strings.CutPrefix(line, "[Container] Running command "); ok {
+			out = append(out, segment{cmd: cmd})
+		} else if len(out) > 0 && !strings.HasPrefix(line, "[Container] ") {
+			out[len(out)-1].out += line + "\n"
 		}
 	}
-	out = strings.Join(own, "\n")
-	for _, c := range []struct {
-		status   Status
-		messages []string
-	}{{NeedsAWS, needsAWSMessages}, {NeedsDocker, needsDockerMessages}, {Offline, offlineMessages}} {
-		for _, m := range c.messages {
-			if i := strings.Index(out, m); i >= 0 {
-				line, _, _ := strings.Cut(out[i:], "\n")
-				return c.status, "ran up to `" + shorten(cmd, 70) + "`: " + shorten(line, 120)
+	return out
+}
+
+var stopped = []struct {
+	status   Status
+	messages []string
+}{{NeedsAWS, needsAWSMessages}, {NeedsDocker, needsDockerMessages}, {Offline, offlineMessages}}
+
+// why returns the status and note of a command that printed one of the
+// messages of a job that stops for want of AWS, Docker or a network.
+func (s segment) why(statuses ...Status) (Status, string, bool) {
+	for _, c := range stopped {
+		for _, want := range statuses {
+			if c.status != want {
+				continue
+			}
+			for _, m := range c.messages {
+				if i := strings.Index(s.out, m); i >= 0 {
+					line, _, _ := strings.Cut(s.out[i:], "\n")
+					return c.status, "ran up to `" + shorten(s.cmd, 70) + "`: " + shorten(line, 120), true
+				}
 			}
 		}
 	}
-	if first := firstError(out); first != "" {
+	return "", "", false
+}
+
+// classify tells a failure that needs AWS, Docker or a network service
+// from a real one, by the output of the command that failed.
+func classify(logFile, note string) (Status, string) {
+	segs := segments(logFile)
+	if len(segs) == 0 {
+		return Fail, note
+	}
+	last := segs[len(segs)-1]
+	if status, why, ok := last.why(NeedsAWS, NeedsDocker, Offline); ok {
+		return status, why
+	}
+	if first := firstError(last.out); first != "" {
 		note += ": " + first
 	}
 	return Fail, note
+}
+
+// classifyPass tells a job that passed only because a command that needed
+// AWS or Docker failed quietly (inside an if, or with || true).
+func classifyPass(logFile string) (Status, string) {
+	for _, s := range segments(logFile) {
+		if status, why, ok := s.why(NeedsAWS, NeedsDocker); ok {
+			return status, "passed here, but not all of it ran: " + why
+		}
+	}
+	return Pass, ""
 }
 
 // firstError returns the first line of the failed command's output that

@@ -537,7 +537,7 @@ func (r *runner) execute(jobDir, src string, spec *buildspec.Spec, env []string,
 		res.Status = Fail
 		res.Note = fmt.Sprintf("the shell exited during %s (%v)", st.last, runErr)
 	default:
-		res.Status = Pass
+		res.Status, res.Note = classifyPass(logFile)
 	}
 	if res.Status == Fail {
 		res.Status, res.Note = classify(logFile, res.Note)

@@ -131,9 +131,10 @@ func TestRunHandsArtifactsAndVariablesOn(t *testing.T) {
 	build := spec(t, map[string]interface{}{
 		"env": map[string]interface{}{"exported-variables": []string{"VERSION"}, "variables": map[string]string{"FROM_SPEC": "s"}},
 		"phases": phases(map[string][]string{
-			"install": {"cd app", "export VERSION=\"v1 'two'\""},
+			"install": {"cd app", "export VERSION=\"v1 'two'\"", "PLAIN=set"},
 			"build": {
 				`test "$(basename "$PWD")" = app`, // one shell: the cd holds
+				`sh -c 'test "$PLAIN" = set'`,     // as on CodeBuild, a plain assignment reaches processes
 				`test ! -e "$CODEBUILD_SRC_DIR/.git" && test ! -e "$CODEBUILD_SRC_DIR/uncommitted.txt"`,
 				`test "$FROM_SPEC$FROM_PROJECT" = sp && test -n "$CODEBUILD_BUILD_ID" && test "$CODEBUILD_RESOLVED_SOURCE_VERSION" != ""`,
 				`mkdir -p ../out/reports && echo '{}' > ../out/prod.template.json`,
@@ -217,6 +218,7 @@ func TestRunPhaseTransitions(t *testing.T) {
 }
 
 func TestRunReportsWhatItCannotRun(t *testing.T) {
+	quietAWS := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"if aws sts get-caller-identity; then echo yes; else echo no; fi"}})})
 	awsJob := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo building", "aws s3 cp x s3://bucket/x"}})})
 	failing := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo 'error: the thing broke' >&2; exit 3"}})})
 	slow := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"sleep 30"}})})
@@ -226,6 +228,7 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 	acceptance := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {`test "$ENDPOINT" = http://127.0.0.1:1`}})})
 	f := newFixture(t, []fixtureStage{{"Checks", []fixtureJob{
 		{name: "Publish", input: "Src", spec: awsJob},
+		{name: "QuietAWS", input: "Src", spec: quietAWS},
 		{name: "Broken", input: "Src", spec: failing},
 		{name: "Slow", input: "Src", spec: slow},
 		{name: "SCA", input: "Src", spec: offline},
@@ -239,7 +242,7 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 		t.Errorf("the slow job was not stopped at its timeout")
 	}
 	for job, want := range map[string]Status{
-		"Checks/Publish": NeedsAWS, "Checks/Broken": Fail, "Checks/Slow": Timeout, "Checks/SCA": Offline, "Checks/NamesIt": Fail,
+		"Checks/Publish": NeedsAWS, "Checks/QuietAWS": NeedsAWS, "Checks/Broken": Fail, "Checks/Slow": Timeout, "Checks/SCA": Offline, "Checks/NamesIt": Fail,
 		"Checks/Acceptance": Skipped, "Checks/NeedsOut": Skipped, "Production/Deploy": Skipped,
 	} {
 		if r := results[job]; r.Status != want {

@@ -10,7 +10,8 @@ import (
 // script renders a buildspec as one shell script, as CodeBuild runs a
 // version 0.2 buildspec: every command in the same shell, so directory
 // changes and variables carry from one command to the next; phases in
-// order; a failed command ends its phase; a failed install or pre_build
+// order; a variable a command sets reaches the processes of later commands;
+// a failed command ends its phase; a failed install or pre_build
 // ends the build (unless on-failure is CONTINUE), a failed build still
 // runs post_build; finally blocks always run. The script reports to the
 // status file: "RUN phase n" before each command, "FAIL phase n rc" after a
@@ -18,6 +19,10 @@ import (
 func script(spec *buildspec.Spec, status string) string {
 	var b strings.Builder
 	w := func(format string, args ...interface{}) { fmt.Fprintf(&b, format+"\n", args...) }
+	// A variable one command sets is in the environment of the next
+	// command's processes on CodeBuild, exported or not (CDK Pipelines'
+	// permissions check relies on it): export every assignment.
+	w("set -a")
 	w("__vst=%s", quote(status))
 	w("__vrun() {")
 	w("  printf 'RUN %%s %%s\\n' \"$1\" \"$2\" >> \"$__vst\"")
