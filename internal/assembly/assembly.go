@@ -7,9 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -75,7 +76,7 @@ func (a *Assembly) read(nested, dir string) error {
 	if nested == "" {
 		a.Version = m.Version
 	}
-	for _, id := range sortedKeys(m.Artifacts) {
+	for _, id := range slices.Sorted(maps.Keys(m.Artifacts)) {
 		art := m.Artifacts[id]
 		switch art.Type {
 		case "aws:cloudformation:stack":
@@ -124,27 +125,18 @@ func (a *Assembly) HasStack(name string) bool {
 // Pipelines returns the CodePipelines of the top-level stacks.
 func (a *Assembly) Pipelines() []*Pipeline {
 	var out []*Pipeline
-	for _, id := range sortedKeys(a.Stacks) {
+	for _, id := range slices.Sorted(maps.Keys(a.Stacks)) {
 		s := a.Stacks[id]
 		if s.Nested != "" {
 			continue
 		}
-		for _, lid := range sortedKeys(s.Resources) {
+		for _, lid := range slices.Sorted(maps.Keys(s.Resources)) {
 			if s.Resources[lid].Type == "AWS::CodePipeline::Pipeline" {
 				out = append(out, newPipeline(s, lid))
 			}
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Resolve renders a CloudFormation value as text: strings as they are,

@@ -6,7 +6,6 @@ package buildspec
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -191,14 +190,4 @@ func strMap(v interface{}) map[string]string {
 		out[k] = str(x)
 	}
 	return out
-}
-
-// SortedKeys returns m's keys in order.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

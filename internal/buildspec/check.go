@@ -2,7 +2,9 @@ package buildspec
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,7 +69,7 @@ func Check(j Job) []Finding {
 		}
 		return false
 	}
-	for _, name := range SortedKeys(runtimes) {
+	for _, name := range slices.Sorted(maps.Keys(runtimes)) {
 		if _, _, err := j.Image.Version(name, runtimes); err != nil && j.Image.Runtimes[name] != nil {
 			add(true, "runtime-versions: %v", err)
 		}

@@ -14,9 +14,8 @@ import (
 // symbolic link a job leaves behind, cannot reach outside the directory it
 // belongs to.
 
-// copyTree copies the directory src to dst (created), keeping modes and
-// symbolic links.
-func copyTree(src, dst string) error {
+// withRoots opens src and dst (created) as roots for f.
+func withRoots(src, dst string, f func(from, to *os.Root) error) error {
 	from, err := os.OpenRoot(src)
 	if err != nil {
 		return err
@@ -30,11 +29,19 @@ func copyTree(src, dst string) error {
 		return err
 	}
 	defer to.Close()
-	return fs.WalkDir(from.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == "." {
-			return err
-		}
-		return copyEntry(from, to, p, p, d)
+	return f(from, to)
+}
+
+// copyTree copies the directory src to dst (created), keeping modes and
+// symbolic links.
+func copyTree(src, dst string) error {
+	return withRoots(src, dst, func(from, to *os.Root) error {
+		return fs.WalkDir(from.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == "." {
+				return err
+			}
+			return copyEntry(from, to, p, p, d)
+		})
 	})
 }
 
@@ -86,25 +93,14 @@ func writeFile(root *os.Root, name string, r io.Reader, mode os.FileMode) error 
 // copyFiles copies the named files (slash-separated, relative) from the
 // directory src to dst.
 func copyFiles(src, dst string, names []string) error {
-	from, err := os.OpenRoot(src)
-	if err != nil {
-		return err
-	}
-	defer from.Close()
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	to, err := os.OpenRoot(dst)
-	if err != nil {
-		return err
-	}
-	defer to.Close()
-	for _, n := range names {
-		if err := copyEntry(from, to, n, n, nil); err != nil {
-			return err
+	return withRoots(src, dst, func(from, to *os.Root) error {
+		for _, n := range names {
+			if err := copyEntry(from, to, n, n, nil); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // exists reports whether name (relative) is in the directory dir.

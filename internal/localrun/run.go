@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -455,7 +457,7 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 		base[k] = v
 	}
 	env := make([]string, 0, len(base))
-	for _, k := range buildspec.SortedKeys(base) {
+	for _, k := range slices.Sorted(maps.Keys(base)) {
 		env = append(env, k+"="+base[k])
 	}
 	return env, missing, nil
@@ -612,7 +614,7 @@ func (r *runner) collectArtifacts(a assembly.Action, spec *buildspec.Spec, src s
 // collectReports reads the JUnit reports the buildspec names.
 func collectReports(spec *buildspec.Spec, src string) (testCounts, error) {
 	var c testCounts
-	for _, group := range buildspec.SortedKeys(spec.Reports) {
+	for _, group := range slices.Sorted(maps.Keys(spec.Reports)) {
 		rep := spec.Reports[group]
 		base := filepath.Join(src, rep.BaseDirectory)
 		files, err := globFiles(base, rep.Files)
