@@ -68,6 +68,18 @@ func TestTeamAppInAnotherModule(t *testing.T) {
 			t.Errorf("pipeline actions %q lack %s", got, want)
 		}
 	}
+
+	// The team runs the preflight of its own line through its go.mod, as
+	// the README says: `go run github.com/velocity-cdk/velocity/cmd/velocity local -check`.
+	run(t, dir, nil, "git", "init", "-q")
+	run(t, dir, nil, "git", "add", "main.go", "go.mod", "go.sum")
+	run(t, dir, nil, "git", "-c", "user.email=team@example.com", "-c", "user.name=team", "commit", "-q", "-m", "the line")
+	cmd := exec.Command("go", "run", "github.com/velocity-cdk/velocity/cmd/velocity", "local", "-check", "-assembly", out)
+	cmd.Dir = dir
+	report, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(report), "0 error(s)") {
+		t.Errorf("velocity local -check in the team's module: %v\n%s", err, report)
+	}
 }
 
 func write(t *testing.T, path, content string) {
