@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -89,24 +88,25 @@ func Resources(t testing.TB, tpl assertions.Template, typ string) map[string]map
 // Errors returns the error annotations of stack (the messages only).
 func Errors(t testing.TB, stack awscdk.Stack) []string {
 	t.Helper()
-	return annotations(t, func(a assertions.Annotations) *[]*cxapi.SynthesisMessage {
-		return a.FindError(jsii.String("*"), assertions.Match_AnyValue())
-	}, stack)
+	return annotations(t, stack, false)
 }
 
 // Warnings returns the warning annotations of stack (the messages only).
 func Warnings(t testing.TB, stack awscdk.Stack) []string {
 	t.Helper()
-	return annotations(t, func(a assertions.Annotations) *[]*cxapi.SynthesisMessage {
-		return a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())
-	}, stack)
+	return annotations(t, stack, true)
 }
 
-func annotations(t testing.TB, find func(assertions.Annotations) *[]*cxapi.SynthesisMessage, stack awscdk.Stack) []string {
+func annotations(t testing.TB, stack awscdk.Stack, warnings bool) []string {
 	t.Helper()
 	var msgs []string
 	Check(t, func() {
-		for _, m := range *find(assertions.Annotations_FromStack(stack)) {
+		a := assertions.Annotations_FromStack(stack)
+		found := a.FindError(jsii.String("*"), assertions.Match_AnyValue())
+		if warnings {
+			found = a.FindWarning(jsii.String("*"), assertions.Match_AnyValue())
+		}
+		for _, m := range *found {
 			//lint:ignore SA1019 aws-cdk-go has no replacement for SynthesisMessage fields yet (assertions still returns this type)
 			msgs = append(msgs, fmt.Sprint(m.Entry.Data))
 		}
