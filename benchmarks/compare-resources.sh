@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
 export CDK_DISABLE_CLI_TELEMETRY=1 CDK_DISABLE_VERSION_CHECK=1
-CDK=${CDK:-"npx -y aws-cdk@2"}
+CDK=${CDK:-"npx -y aws-cdk@2.1148.1"}
 
 if (($# == 2)); then
   exec node benchmarks/compare-resources.js "$1" "$2" "${MAX_PERCENT:-5}"

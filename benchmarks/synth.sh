@@ -8,7 +8,7 @@
 #
 # It builds each app once (the Go apps with `go build`, the twin with tsc),
 # then for ROUNDS rounds runs every app in turn through
-# `npx -y aws-cdk@2 synth -q` from the root of the examples' source (so every
+# `npx -y aws-cdk@2.1148.1 synth -q` from the root of the examples' source (so every
 # app gets the same cdk.json context), each into a fresh output directory,
 # and prints a markdown report: the machine, the versions, and per app the
 # median wall time, peak memory, and the ratios to the floor and of Go to
@@ -26,7 +26,7 @@
 #                 an unchanged second run costs what the prebuilt binary does)
 #   SAMPLE=0.5    seconds between samples of the whole process tree's memory
 #                 (0: do not sample)
-#   CDK="npx -y aws-cdk@2"   the CLI command
+#   CDK="npx -y aws-cdk@2.1148.1"   the CLI command
 #   REF=HEAD      benchmark the examples of a commit (exported with git
 #                 archive into the work directory) instead of the working
 #                 tree, e.g. the commit the TypeScript twin was written for
@@ -48,7 +48,7 @@ ROUNDS=${ROUNDS:-5}
 APPS=${APPS:-"floor serverless containers ec2 ts-twin"}
 GO_RUN=${GO_RUN:-1}
 SAMPLE=${SAMPLE:-0.5}
-CDK=${CDK:-"npx -y aws-cdk@2"}
+CDK=${CDK:-"npx -y aws-cdk@2.1148.1"}
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
 # No network calls from the CLI during a measurement: no telemetry, no
 # version check (notices are turned off with --no-notices below).

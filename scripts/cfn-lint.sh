@@ -11,13 +11,13 @@
 #   scripts/cfn-lint.sh DIR...       lints cloud assemblies already synthesized
 #                                    (cdk synth --output DIR), without synthesizing
 #
-# Environment: CDK (default "npx -y aws-cdk@2"), CFN_LINT (default "cfn-lint").
+# Environment: CDK (default "npx -y aws-cdk@2.1148.1"), CFN_LINT (default "cfn-lint").
 # The last line of output is "cfn-lint: N templates, E errors, W warnings".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
-CDK="${CDK:-npx -y aws-cdk@2}"
+CDK="${CDK:-npx -y aws-cdk@2.1148.1}"
 CFN_LINT="${CFN_LINT:-cfn-lint}"
 PINNED_VERSION="1.51.0"
 EXAMPLES=(serverless containers ec2)
