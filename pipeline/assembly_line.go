@@ -114,6 +114,10 @@ func (l *AssemblyLine) build(p Props) {
 	if p.PipelineName != "" {
 		pipelineProps.PipelineName = jsii.String(p.PipelineName)
 	}
+	if crossAccount(l, p) {
+		pipelineProps.CrossAccountKeys = jsii.Bool(true)
+		pipelineProps.EnableKeyRotation = jsii.Bool(true)
+	}
 	l.Pipeline = awscodepipeline.NewPipeline(l, jsii.String("Pipeline"), pipelineProps)
 	l.CDKPipeline = pipelines.NewCodePipeline(l, jsii.String("Line"), &pipelines.CodePipelineProps{
 		CodePipeline: l.Pipeline,

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/velocity-cdk/velocity/stages"
@@ -15,19 +17,56 @@ func environmentProblems(scope constructs.Construct, p Props) stages.Problems {
 	stack := awscdk.Stack_Of(scope)
 	account := !*awscdk.Token_IsUnresolved(stack.Account())
 	region := !*awscdk.Token_IsUnresolved(stack.Region())
-	for _, env := range []struct {
-		prop   string
-		deploy *stages.Deploy
-	}{{"Staging", p.Staging}, {"Production", p.Production}} {
-		if env.deploy == nil {
-			continue
+	for _, env := range deployEnvironments(p) {
+		if env.Account != "" && !account {
+			ps.Add(env.prop+".Account", env.Account, "no Account, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own account to deploy across accounts")
 		}
-		if env.deploy.Account != "" && !account {
-			ps.Add(env.prop+".Account", env.deploy.Account, "no Account, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own account to deploy across accounts")
-		}
-		if env.deploy.Region != "" && !region {
-			ps.Add(env.prop+".Region", env.deploy.Region, "no Region, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own region to deploy across regions")
+		if env.Region != "" && !region {
+			ps.Add(env.prop+".Region", env.Region, "no Region, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own region to deploy across regions")
 		}
 	}
 	return ps
+}
+
+// propEnvironment is an environment the line deploys to, with the prop
+// that sets it.
+type propEnvironment struct {
+	prop string
+	stages.Environment
+}
+
+// deployEnvironments returns every environment of the line: staging,
+// production, and each environment of each wave.
+func deployEnvironments(p Props) []propEnvironment {
+	var out []propEnvironment
+	if p.Staging != nil {
+		out = append(out, propEnvironment{"Staging", p.Staging.Environment})
+	}
+	if p.Production != nil {
+		out = append(out, propEnvironment{"Production", p.Production.Environment})
+	}
+	for i, w := range p.Waves {
+		if w == nil {
+			continue
+		}
+		for j, e := range w.Environments {
+			out = append(out, propEnvironment{fmt.Sprintf("Waves[%d].Environments[%d]", i, j), e})
+		}
+	}
+	return out
+}
+
+// crossAccount reports whether the line deploys to an account other than
+// the pipeline's. CodePipeline then needs a KMS key on the artifact
+// replication bucket of every other region it deploys to, which the
+// "@aws-cdk/aws-codepipeline:crossAccountKeysDefaultValueToFalse" flag
+// (set by `cdk init`) would leave out.
+func crossAccount(scope constructs.Construct, p Props) bool {
+	home := *awscdk.Stack_Of(scope).Account()
+	for _, env := range deployEnvironments(p) {
+		if env.Account != "" && env.Account != home {
+			return true
+		}
+	}
+	return false
 }
