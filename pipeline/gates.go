@@ -117,10 +117,11 @@ func alarmArn(name, account, region string) *awscdk.ArnComponents {
 // deployment window (BeforeEntry). CDK Pipelines creates the stages, so they
 // go onto the CfnPipeline as property overrides.
 func (l *AssemblyLine) addConditions(deploys []*lineStage) {
-	cfn := l.Pipeline.Node().DefaultChild().(awscodepipeline.CfnPipeline)
 	stack := awscdk.Stack_Of(l)
+	conditions := &stageConditions{pipeline: l.Pipeline}
+	awscdk.Aspects_Of(l.Pipeline).Add(conditions, nil)
 	for _, ls := range deploys {
-		index := stageIndex(l.Pipeline, ls.name)
+		set := func(condition string, value interface{}) { conditions.add(ls.name, condition, value) }
 		rollback := ls.gate.RollbackOr(ls.production)
 		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
 		var rules []interface{}
@@ -157,19 +158,19 @@ func (l *AssemblyLine) addConditions(deploys []*lineStage) {
 			if rollback {
 				result = "ROLLBACK"
 			}
-			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.OnSuccess", index)), map[string]interface{}{
+			set("OnSuccess", map[string]interface{}{
 				"Conditions": []interface{}{map[string]interface{}{"Result": result, "Rules": rules}},
 			})
 		}
 		if rollback {
-			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.OnFailure", index)), map[string]interface{}{"Result": "ROLLBACK"})
+			set("OnFailure", map[string]interface{}{"Result": "ROLLBACK"})
 		}
 		if w := ls.gate.Window; w != nil {
 			config := map[string]interface{}{"Cron": w.Cron}
 			if w.TimeZone != "" {
 				config["TimeZone"] = w.TimeZone
 			}
-			cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.BeforeEntry", index)), map[string]interface{}{
+			set("BeforeEntry", map[string]interface{}{
 				"Conditions": []interface{}{map[string]interface{}{"Result": "FAIL", "Rules": []interface{}{map[string]interface{}{
 					"Name": "DeploymentWindow", "RuleTypeId": ruleType("DeploymentWindow"), "Configuration": config,
 				}}}},
@@ -182,16 +183,53 @@ func ruleType(provider string) map[string]interface{} {
 	return map[string]interface{}{"Category": "Rule", "Owner": "AWS", "Provider": provider, "Version": "1"}
 }
 
-// stageIndex returns the position of the named stage in the pipeline.
-func stageIndex(p awscodepipeline.Pipeline, name string) int {
-	for i, s := range *p.Stages() {
-		if *s.StageName() == name {
-			return i
-		}
+// stageConditions holds the stage conditions by stage name until synth,
+// when it writes them onto the CfnPipeline: the stages are addressed there
+// by position, and a stage a team adds through AssemblyLine.Pipeline after
+// New would move every later one.
+type stageConditions struct {
+	pipeline awscodepipeline.Pipeline
+	byStage  map[string]map[string]interface{}
+	order    []string
+	done     bool
+}
+
+func (c *stageConditions) add(stage, condition string, value interface{}) {
+	if c.byStage == nil {
+		c.byStage = map[string]map[string]interface{}{}
 	}
+	if _, ok := c.byStage[stage]; !ok {
+		c.byStage[stage] = map[string]interface{}{}
+		c.order = append(c.order, stage)
+	}
+	c.byStage[stage][condition] = value
+}
+
+// Visit writes the conditions when the aspects reach the CfnPipeline.
+func (c *stageConditions) Visit(node constructs.IConstruct) {
+	cfn, ok := node.(awscodepipeline.CfnPipeline)
+	if !ok || c.done {
+		return
+	}
+	c.done = true
+	index := map[string]int{}
 	var names []string
-	for _, s := range *p.Stages() {
+	for i, s := range *c.pipeline.Stages() {
+		index[*s.StageName()] = i
 		names = append(names, *s.StageName())
 	}
-	panic("velocity: pipeline has no stage " + name + "; it has " + strings.Join(names, ", "))
+	for _, stage := range c.order {
+		i, ok := index[stage]
+		if !ok {
+			awscdk.Annotations_Of(c.pipeline).AddError(jsii.String("velocity: the pipeline no longer has the stage " + stage +
+				" that its conditions (bake time, rollback, window) are for; it has " + strings.Join(names, ", ")))
+			continue
+		}
+		conditions := c.byStage[stage]
+		for _, condition := range []string{"BeforeEntry", "OnSuccess", "OnFailure"} {
+			if v, ok := conditions[condition]; ok {
+				cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.%s", i, condition)), v)
+			}
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
@@ -234,4 +236,43 @@ func TestWaves(t *testing.T) {
 			"RoleName": assertions.Match_StringLikeRegexp(jsii.String("^velocity-gate-reader-")),
 		})
 	})
+}
+
+// A stage a team adds through the Pipeline escape hatch after New does not
+// move the conditions onto another stage: they are placed by stage name at
+// synth.
+func TestConditionsFollowTheirStage(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+	var line *pipeline.AssemblyLine
+	cdktest.Check(t, func() {
+		line = pipeline.New(stack, "Line", &pipeline.Props{App: alarmedApp})
+		var staging awscodepipeline.IStage
+		for _, s := range *line.Pipeline.Stages() {
+			if *s.StageName() == "Staging" {
+				staging = s
+			}
+		}
+		line.Pipeline.AddStage(&awscodepipeline.StageOptions{
+			StageName: jsii.String("TeamCheck"),
+			Placement: &awscodepipeline.StagePlacement{RightBefore: staging},
+			Actions: &[]awscodepipeline.IAction{awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{
+				ActionName: jsii.String("Look"),
+			})},
+		})
+	})
+	tpl := cdktest.Template(t, stack)
+	if team := stageJSON(t, tpl, "TeamCheck"); team["OnSuccess"] != nil || team["OnFailure"] != nil {
+		t.Errorf("the team's stage got the line's conditions: %s", compact(team))
+	}
+	if got := compact(stageJSON(t, tpl, "Staging")["OnSuccess"]); !strings.Contains(got, "Bake-Staging") {
+		t.Errorf("staging OnSuccess = %s, want its bake gate", got)
+	}
+	production := stageJSON(t, tpl, "Production")
+	if got := compact(production["OnSuccess"]); !strings.Contains(got, "Bake-Production") {
+		t.Errorf("production OnSuccess = %s, want its bake gate", got)
+	}
+	if got := compact(production["OnFailure"]); got != `{"Result":"ROLLBACK"}` {
+		t.Errorf("production OnFailure = %s", got)
+	}
 }
