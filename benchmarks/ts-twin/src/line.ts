@@ -1,6 +1,6 @@
 // The assembly line of examples/serverless with its defaults, written with
 // aws-cdk-lib directly: what pipeline.New builds for that example.
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -20,11 +20,11 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { regex, Rule, suppress } from './nag';
 import { isGate, newAlerts } from './monitoring';
+import { assetPublishingDefaults, BUILD_IMAGE, CDK_ASSETS_INSTALL, CDK_CLI_VERSION, GO_CACHE_PATHS, goModRuntime, NODE_RUNTIME,
+  pinPermissionsChecks, selfMutationDefaults } from './jobs';
 import { addSecurityChecks } from './security';
 import { assetDir, newServiceStage } from './service';
 
-const CDK_CLI_VERSION = '2.1148.1';
-const CDK_ASSETS_VERSION = '4.7.3';
 const GOTESTSUM = 'v1.13.0';
 const GO_ENV = { GOFLAGS: '-buildvcs=false', GOTOOLCHAIN: 'auto' };
 const NAMESPACE = 'Velocity/Line';
@@ -102,7 +102,8 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
       `cdk synth -c 'example=${example}'`,
     ],
     outputDir: 'cdk.out',
-    cachePaths: ['/root/go/pkg/mod/**/*', '/root/.cache/go-build/**/*'],
+    runtimes: { golang: goModRuntime(), nodejs: NODE_RUNTIME },
+    cachePaths: GO_CACHE_PATHS,
     cache: codebuild.Cache.bucket(artifacts, { prefix: 'build-cache' }),
   });
 
@@ -117,7 +118,10 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
     synth: build,
     selfMutation: true,
     cliVersion: CDK_CLI_VERSION,
-    cdkAssetsCliVersion: CDK_ASSETS_VERSION,
+    cdkAssetsCliVersion: CDK_ASSETS_INSTALL,
+    // Node.js 22 for the CDK CLI, and an asset publisher that reads the cloud assembly.
+    selfMutationCodeBuildDefaults: selfMutationDefaults(),
+    assetPublishingCodeBuildDefaults: assetPublishingDefaults(),
     useChangeSets: false,
     publishAssetsInParallel: false,
   });
@@ -133,11 +137,16 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
     install: ['go version'],
     commands: [`go run gotest.tools/gotestsum@${GOTESTSUM} --junitfile "$REPORTS_DIR/acceptance.xml" -- -count=1 -tags acceptance ./examples/service/acceptance/...`],
     envFromCfnOutputs: endpoints,
+    runtimes: { golang: goModRuntime() },
   });
   const permissionsCheck = new pipelines.ConfirmPermissionsBroadening('PermissionsCheck', { stage: production.stage, notificationTopic: alertsTopic });
   cdkPipeline.addStage(staging.stage, { post: [acceptance, permissionsCheck] });
   cdkPipeline.addStage(production.stage);
   cdkPipeline.buildPipeline();
+  for (const p of pinPermissionsChecks(line)) {
+    Annotations.of(line).addWarningV2('velocity:permissions-check-unpinned',
+      `Could not pin the CDK CLI of the permissions check ${p}: it installs the latest aws-cdk on Node.js 18`);
+  }
 
   new events.Rule(line, 'SourceUploaded', {
     description: 'Starts the line when a new version of the source zip is uploaded',
@@ -164,6 +173,7 @@ interface JobOptions {
   cachePaths?: string[];
   cache?: codebuild.Cache;
   envFromCfnOutputs?: Record<string, CfnOutput>;
+  runtimes?: Record<string, string>; // runtime-versions of the install phase
 }
 
 /** A CodeBuild step of the line with its JUnit report group. */
@@ -173,6 +183,7 @@ function job(scope: Construct, id: string, reportGroupId: string, input: pipelin
     reports: { [reports.reportGroupArn]: { 'files': ['**/*.xml'], 'base-directory': 'reports', 'file-format': 'JUNITXML' } },
   };
   if (o.cachePaths) buildSpec.cache = { paths: o.cachePaths };
+  if (o.runtimes) buildSpec.phases = { install: { 'runtime-versions': o.runtimes } };
   const env: Record<string, codebuild.BuildEnvironmentVariable> = {};
   for (const [k, v] of Object.entries(GO_ENV)) env[k] = { value: v };
   return new pipelines.CodeBuildStep(id, {
@@ -181,7 +192,7 @@ function job(scope: Construct, id: string, reportGroupId: string, input: pipelin
     commands: o.commands,
     envFromCfnOutputs: o.envFromCfnOutputs && Object.keys(o.envFromCfnOutputs).length ? o.envFromCfnOutputs : undefined,
     buildEnvironment: {
-      buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+      buildImage: BUILD_IMAGE,
       computeType: codebuild.ComputeType.MEDIUM,
       environmentVariables: env,
     },

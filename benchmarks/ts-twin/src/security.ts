@@ -11,6 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BUILD_IMAGE, GO_CACHE_PATHS, goModRuntime } from './jobs';
 import { regex, suppress } from './nag';
 
 const GITLEAKS = 'v8.30.1';
@@ -38,6 +39,15 @@ interface SecurityJob {
 
 const goInstall = (pkg: string, version: string) => `go install ${pkg}@${version}`;
 const checker = (args: string) => `(cd ${SRC} && go run ${CHECKER} ${args})`;
+/**
+ * Fails a scanner run that exited above okExit, saying plainly when the
+ * scanner could not reach its vulnerability database.
+ */
+const unreachableCheck = (scanner: string, okExit: string) =>
+  `if [ "$rc" -gt ${okExit} ]; then ` +
+  `if grep -qE 'fetching vulnerabilities|dial tcp|no such host|connection refused|i/o timeout|TLS handshake timeout' "$VELOCITY_OUT/scanner.err"; then ` +
+  `echo "velocity security: vulnerability database unreachable (${scanner} could not fetch it): the check cannot pass without it" >&2; ` +
+  `else echo "velocity security: ${scanner} failed with exit code $rc" >&2; fi; false; fi`;
 const judge = (tool: string, input: string, base: string, threshold: string) =>
   checker(`-tool ${tool} -input "${input}" -threshold ${threshold} -root ${SRC} -base ${base} ` +
     `-suppressions "$CODEBUILD_SRC_DIR/${SUPPRESSIONS_FILE}" -junit "$REPORTS_DIR/${tool}.xml"`);
@@ -67,7 +77,8 @@ function resolve(): SecurityJob[] {
       check: 'SCA', tool: 'govulncheck ' + GOVULNCHECK, threshold: th, reports: true,
       install: [goInstall('golang.org/x/vuln/cmd/govulncheck', GOVULNCHECK)],
       commands: [
-        `cd ${SRC} && govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json"`,
+        `cd ${SRC} && rc=0 && { govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json" 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
+          `cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck('govulncheck', '0'),
         judge('govulncheck', '$VELOCITY_OUT/govulncheck.json', SRC, th),
       ],
     },
@@ -140,9 +151,10 @@ function newProject(scope: Construct, job: SecurityJob, env: Record<string, stri
   const spec: Record<string, unknown> = {
     version: '0.2',
     env: { 'shell': 'bash', ...(job.exportedVariables ? { 'exported-variables': job.exportedVariables } : {}) },
-    phases: { install: { commands: job.install }, build: { commands: job.commands } },
+    // go.mod's Go, which every check needs to install its scanner and run velocity-check.
+    phases: { install: { 'commands': job.install, 'runtime-versions': { golang: goModRuntime() } }, build: { commands: job.commands } },
     // A local cache: the module and build caches survive between runs on the same host.
-    cache: { paths: ['/root/go/pkg/mod/**/*', '/root/.cache/go-build/**/*'] },
+    cache: { paths: GO_CACHE_PATHS },
   };
   if (job.reports) {
     spec.reports = { [findings.reportGroupArn]: { 'files': ['*.xml'], 'base-directory': REPORTS_DIR, 'file-format': 'JUNITXML' } };
@@ -150,7 +162,7 @@ function newProject(scope: Construct, job: SecurityJob, env: Record<string, stri
   const project = new codebuild.PipelineProject(scope, job.check, {
     description: `Velocity security check ${job.check}: ${job.tool}` + (job.threshold ? `, fails at ${job.threshold} and above` : ''),
     buildSpec: codebuild.BuildSpec.fromObject(spec),
-    environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.MEDIUM },
+    environment: { buildImage: BUILD_IMAGE, computeType: codebuild.ComputeType.MEDIUM },
     environmentVariables,
     encryptionKey: key,
     timeout: Duration.minutes(30),
