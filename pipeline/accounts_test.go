@@ -66,3 +66,14 @@ func TestAgnosticPipelineCannotDeployElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// A wave of one environment takes the environment's name in the pipeline,
+// and synth says so instead of renaming it silently.
+func TestWaveOfOneSaysItIsRenamed(t *testing.T) {
+	_, _, stack := synth(t, pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}},
+		Waves: []*stages.Wave{{Name: "Canary", Environments: []stages.Environment{{Name: "OneBox"}}}}})
+	text := strings.Join(cdktest.Warnings(t, stack), "\n")
+	if !strings.Contains(text, "Wave Canary has one environment, so CDK Pipelines names its pipeline stage OneBox") {
+		t.Errorf("no warning about the renamed wave:\n%s", text)
+	}
+}

@@ -158,7 +158,7 @@ func (l *AssemblyLine) build(p Props) {
 			"Could not pin the CDK CLI of the permissions check "+path+": it installs the latest aws-cdk on Node.js 18"), nil)
 	}
 	for _, ls := range steps {
-		ls.resolveName(l.Pipeline)
+		ls.resolveName(l)
 	}
 	p.Source.Connect(l, l.Pipeline, (*stage(l.Pipeline, "Source").Actions())[0])
 	first := firstProduction(steps)
@@ -205,13 +205,18 @@ type deployed struct {
 
 // resolveName settles the pipeline stage name once the pipeline is built:
 // CDK Pipelines names a wave of one stage after the stage, not the wave.
-func (ls *lineStage) resolveName(p awscodepipeline.Pipeline) {
+// A wave of one is named after its environment: the line says so at synth.
+func (ls *lineStage) resolveName(l *AssemblyLine) {
+	p := l.Pipeline
 	for _, s := range *p.Stages() {
 		if *s.StageName() == ls.name {
 			return
 		}
 	}
 	if len(ls.envs) == 1 {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:wave-of-one"), jsii.String(
+			"Wave "+ls.name+" has one environment, so CDK Pipelines names its pipeline stage "+ls.envs[0].env.Name+
+				" after the environment; the line's conditions, diagram and monitoring use that name"), nil)
 		ls.name = ls.envs[0].env.Name
 	}
 }
