@@ -43,6 +43,7 @@ type Job struct {
 var (
 	goCommand     = regexp.MustCompile(`(^|[\s;&|(])(go\s+(build|test|run|install|vet|mod|list|version|env|generate|get|tool|work)\b|gofmt\b)`)
 	cdkCommand    = regexp.MustCompile(`(^|[\s;&|(])(npx\s+(-y\s+|--yes\s+)?)?(cdk|cdk-assets)(\s|$)`)
+	cdkInstall    = regexp.MustCompile(`npm\s+(install|i)\s+(-g|--global)\s+(aws-cdk|cdk-assets)`)
 	npmGlobal     = regexp.MustCompile(`npm\s+(install|i|add)\s+(-g|--global)\s+([^;&|]*)`)
 	bashOnly      = regexp.MustCompile(`\[\[|(^|[\s;&|(])source\s|set\s+-o\s+pipefail|<\(|\$\{[A-Za-z_][A-Za-z0-9_]*//|(^|\s)function\s+[A-Za-z_]`)
 	minCDKNode    = "20"
@@ -94,7 +95,7 @@ func Check(j Job) []Finding {
 			add(false, "runs go without runtime-versions golang: the image's default is Go %s", v)
 		}
 	}
-	if uses(cdkCommand) || uses(regexp.MustCompile(`npm\s+(install|i)\s+(-g|--global)\s+(aws-cdk|cdk-assets)`)) {
+	if uses(cdkCommand) || uses(cdkInstall) {
 		v, pinned, _ := j.Image.Version("nodejs", runtimes)
 		if v != "" && codebuild.CompareVersions(v, minCDKNode) < 0 {
 			from := "runtime-versions nodejs " + runtimes["nodejs"]

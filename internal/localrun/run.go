@@ -89,7 +89,7 @@ func Run(o Options) ([]Result, error) {
 	if err := standIns(r.standIns); err != nil {
 		return nil, err
 	}
-	r.hostGo = hostGoEnv()
+	r.hostEnv = append(hostGoEnv(), hostNPMEnv()...)
 	if err := r.checkJobs(); err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ type runner struct {
 	image       *codebuild.Image
 	tools       *toolchains
 	standIns    string
-	hostGo      []string
+	hostEnv     []string // this machine's module proxy, registry and caches
 	executionID string
 	commit      string
 	// artifacts maps artifact names to the directories holding them.
@@ -423,17 +423,7 @@ func (r *runner) environment(a assembly.Action, spec *buildspec.Spec, jobDir, sr
 		// account this machine happens to have credentials for.
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 	}
-	if cfg, err := exec.Command("npm", "config", "get", "userconfig").Output(); err == nil {
-		if f := strings.TrimSpace(string(cfg)); f != "" {
-			if _, err := os.Stat(f); err == nil {
-				base["NPM_CONFIG_USERCONFIG"] = f // the registry this machine uses
-			}
-		}
-	}
-	if c, err := exec.Command("npm", "config", "get", "cache").Output(); err == nil {
-		base["NPM_CONFIG_CACHE"] = strings.TrimSpace(string(c))
-	}
-	for _, kv := range r.hostGo {
+	for _, kv := range r.hostEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		base[k] = v
 	}

@@ -147,3 +147,20 @@ func hostGoEnv() []string {
 	}
 	return env
 }
+
+// hostNPMEnv returns this machine's npm configuration file (its registry)
+// and cache, for the jobs to use too.
+func hostNPMEnv() []string {
+	var env []string
+	if out, err := exec.Command("npm", "config", "get", "userconfig").Output(); err == nil {
+		if f := strings.TrimSpace(string(out)); f != "" {
+			if _, err := os.Stat(f); err == nil {
+				env = append(env, "NPM_CONFIG_USERCONFIG="+f)
+			}
+		}
+	}
+	if out, err := exec.Command("npm", "config", "get", "cache").Output(); err == nil {
+		env = append(env, "NPM_CONFIG_CACHE="+strings.TrimSpace(string(out)))
+	}
+	return env
+}
