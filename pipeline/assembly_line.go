@@ -242,7 +242,9 @@ func (l *AssemblyLine) planStaging(p Props) *lineStage {
 		return nil
 	}
 	l.Staging = env.stage
-	return &lineStage{name: d.Name, gate: d.Gate, envs: []*deployed{env}, pre: d.Pre, post: d.Post}
+	post, problems := d.PostSteps(env.stage)
+	l.report(nestProblems("Staging", problems))
+	return &lineStage{name: d.Name, gate: d.Gate, envs: []*deployed{env}, pre: d.Pre, post: post}
 }
 
 // planProduction creates the production stages: one for Production, or one
@@ -270,6 +272,11 @@ func (l *AssemblyLine) planProduction(p Props) []*lineStage {
 					l.Production = env.stage
 				}
 			}
+		}
+		if single && len(ls.envs) == 1 {
+			post, problems := p.Production.PostSteps(ls.envs[0].stage)
+			l.report(nestProblems("Production", problems))
+			ls.post = post
 		}
 		if len(ls.envs) > 0 {
 			out = append(out, ls)

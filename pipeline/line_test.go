@@ -557,3 +557,42 @@ func TestCrossEnvironmentNeedsExplicitPipelineEnv(t *testing.T) {
 		t.Errorf("errors = %q", errs)
 	}
 }
+
+// A team's own post step reads what the stage deployed: the README's load
+// test gets the staging Endpoint.
+func TestPostStepsReadTheStageOutputs(t *testing.T) {
+	loadTest := func(out stages.Outputs) []pipelines.Step {
+		return []pipelines.Step{pipelines.NewShellStep(jsii.String("LoadTest"), &pipelines.ShellStepProps{
+			Commands:          jsii.Strings("make load-test"),
+			EnvFromCfnOutputs: &map[string]awscdk.CfnOutput{"ENDPOINT": out["Endpoint"]},
+		})}
+	}
+	tpl, _, _ := synth(t, pipeline.Props{
+		Staging:    &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, PostWithOutputs: loadTest},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, PostWithOutputs: loadTest},
+	})
+	_, all := pipelineOf(t, tpl)
+	for _, name := range []string{"Staging", "Production"} {
+		raw, _ := json.Marshal(findAction(t, findStage(t, all, name), "LoadTest").Configuration["EnvironmentVariables"])
+		if !strings.Contains(string(raw), `\"name\":\"ENDPOINT\"`) || !strings.Contains(string(raw), `.Endpoint}`) {
+			t.Errorf("%s LoadTest env lacks the Endpoint output: %s", name, raw)
+		}
+	}
+	stack := synthAllowingErrors(t, pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
+		PostWithOutputs: func(stages.Outputs) []pipelines.Step { return []pipelines.Step{nil} }}})
+	if errs := strings.Join(cdktest.Errors(t, stack), "\n"); !strings.Contains(errs, "Staging.PostWithOutputs[0]") {
+		t.Errorf("a nil step from PostWithOutputs is not reported: %s", errs)
+	}
+}
+
+// synthAllowingErrors builds a line whose props may be invalid and
+// returns its stack, to read the errors from.
+func synthAllowingErrors(t *testing.T, props pipeline.Props) awscdk.Stack {
+	t.Helper()
+	if props.App == nil {
+		props.App = bucketApp
+	}
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Pipe"), nil)
+	cdktest.Check(t, func() { pipeline.New(stack, "Line", &props) })
+	return stack
+}

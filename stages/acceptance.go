@@ -84,8 +84,8 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 }
 
 // cfnOutputs returns the CfnOutputs of the stage's stacks by construct id.
-func cfnOutputs(stage awscdk.Stage) map[string]awscdk.CfnOutput {
-	outs := map[string]awscdk.CfnOutput{}
+func cfnOutputs(stage awscdk.Stage) Outputs {
+	outs := Outputs{}
 	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if out, ok := c.(awscdk.CfnOutput); ok {
 			outs[*out.Node().Id()] = out

@@ -62,6 +62,12 @@ type Deploy struct {
 	// Post runs after the stacks are deployed, in parallel with the other
 	// post steps; any failure stops the line.
 	Post []pipelines.Step
+	// PostWithOutputs, when set, returns more post steps once the stage's
+	// stacks exist, given their CfnOutputs by construct id: the way for a
+	// step to read what the stage deployed, for example a load test that
+	// needs the Endpoint through pipelines.ShellStepProps.EnvFromCfnOutputs
+	// (the acceptance tests get every output without it).
+	PostWithOutputs func(outputs Outputs) []pipelines.Step
 	// TerminationProtection turns CloudFormation termination protection on
 	// for every stack of the stage. Default: on in production, off in
 	// staging.
@@ -69,6 +75,27 @@ type Deploy struct {
 	// Gate holds the bake time, alarm gate, rollback and deployment
 	// windows of the stage.
 	Gate
+}
+
+// Outputs are the CfnOutputs of a deployed stage, by construct id.
+type Outputs map[string]awscdk.CfnOutput
+
+// StageOutputs returns the CfnOutputs of the stage's stacks by construct id.
+func StageOutputs(stage awscdk.Stage) Outputs { return cfnOutputs(stage) }
+
+// PostSteps returns Post and, with PostWithOutputs, the steps it returns
+// for stage, checked like Post.
+func (d *Deploy) PostSteps(stage awscdk.Stage) ([]pipelines.Step, Problems) {
+	if d.PostWithOutputs == nil {
+		return d.Post, nil
+	}
+	more := d.PostWithOutputs(StageOutputs(stage))
+	var ps Problems
+	validateSteps(&ps, namedSteps{"Post", d.Post}, namedSteps{"PostWithOutputs", more})
+	if len(ps) > 0 {
+		return d.Post, ps // synth fails with the problems; nothing invalid reaches CDK Pipelines
+	}
+	return append(append([]pipelines.Step{}, d.Post...), more...), nil
 }
 
 // Validate reports every invalid setting of the deploy step.
