@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -79,16 +78,12 @@ func (r Runtimes) resolve() (Runtimes, string) {
 	return out, warning
 }
 
-// object renders the runtime-versions for a buildspec, in key order.
+// object renders the runtime-versions for a buildspec (the JSON encoder
+// orders the keys).
 func (r Runtimes) object() map[string]interface{} {
 	out := make(map[string]interface{}, len(r))
-	keys := make([]string, 0, len(r))
-	for k := range r {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out[k] = r[k]
+	for k, v := range r {
+		out[k] = v
 	}
 	return out
 }

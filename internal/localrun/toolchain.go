@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/velocity-cdk/velocity/internal/codebuild"
 )
@@ -27,18 +26,16 @@ const (
 	HostToolchains Toolchains = "host"
 )
 
-// toolchains fetches and caches stand-ins for the image's toolchains.
+// toolchains fetches and caches stand-ins for the image's toolchains. Jobs
+// run one at a time, so it needs no lock.
 type toolchains struct {
 	cache string // directory of fetched toolchains
 	image *codebuild.Image
-	mu    sync.Mutex
 	bins  map[string]string // "golang 1.26.0" → its bin directory
 }
 
 // bin returns the bin directory of runtime at version, fetching it once.
 func (t *toolchains) bin(runtime, version string) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	key := runtime + " " + version
 	if b, ok := t.bins[key]; ok {
 		return b, nil
