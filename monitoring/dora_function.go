@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/gobundle"
-	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/gobundle"
+	"github.com/velocity-cdk/velocity/nag"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/gobundle"
+	"github.com/velocity-cdk/velocity/gobundle"
 	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/stages"

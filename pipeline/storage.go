@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/nag"
 )
 
 // newKey creates the line's customer managed key. It is retained when the

@@ -5,7 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/nag"
 )
 
 // ProtectFromTermination turns on CloudFormation termination protection for

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
-	"github.com/velocity-cdk/velocity/internal/gobundle"
-	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/gobundle"
+	"github.com/velocity-cdk/velocity/nag"
 	"github.com/velocity-cdk/velocity/stages"
 )
 

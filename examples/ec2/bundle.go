@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/gobundle"
+	"github.com/velocity-cdk/velocity/gobundle"
 )
 
 // The names the service has on an instance. The Image Builder component

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/nag"
+	"github.com/velocity-cdk/velocity/nag"
 )
 
 // parentImage is the image every build starts from: the latest Amazon Linux

@@ -1,4 +1,4 @@
-// cdk-nag suppressions written as metadata, as Velocity's internal/nag does:
+// cdk-nag suppressions written as metadata, as Velocity's nag package does:
 // no cdk-nag code is loaded at synth.
 import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';

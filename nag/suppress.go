@@ -1,8 +1,11 @@
-// Package nag records cdk-nag rule suppressions on Velocity's own resources,
-// so a team that runs cdk-nag over its app sees only findings that are
-// theirs. It writes the metadata cdk-nag reads ("cdk_nag" →
-// "rules_to_suppress") directly: the library then needs no cdk-nag code at
-// synth, which keeps the jsii runtime from loading cdk-nag in every app.
+// Package nag records cdk-nag rule suppressions on CDK resources, the way
+// Velocity records its own: a team that runs cdk-nag over its app then sees
+// only the findings nobody has reviewed. It writes the metadata cdk-nag
+// reads ("cdk_nag" → "rules_to_suppress") directly, so an app needs no
+// cdk-nag code at synth, and the jsii runtime does not load cdk-nag in every
+// app. Each suppression names one rule on one resource (or the resources
+// under one construct), narrowed with AppliesTo where the rule reports
+// several findings, and says why in Reason.
 package nag
 
 import (

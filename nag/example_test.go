@@ -1,0 +1,58 @@
+package nag_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/nag"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("CDK_VALIDATION", "false")
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// A bucket that serves a public website needs no access logs of its own;
+// the suppression says so where cdk-nag will look for it.
+func ExampleSuppress() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Site"), nil)
+	bucket := awss3.NewBucket(stack, jsii.String("Assets"), nil)
+	nag.Suppress(bucket, false, nag.Rule{
+		ID:     "AwsSolutions-S1",
+		Reason: "Static assets behind CloudFront, whose access logs record every request",
+	})
+
+	metadata := bucket.Node().DefaultChild().(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag"))
+	out, _ := json.Marshal(metadata)
+	fmt.Println(string(out))
+	// Output:
+	// {"rules_to_suppress":[{"id":"AwsSolutions-S1","reason":"Static assets behind CloudFront, whose access logs record every request"}]}
+}
+
+// A rule with findings per action or resource is narrowed to the ones
+// reviewed; Regex matches findings whose text holds a generated logical id.
+func ExampleRegex() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Build"), nil)
+	role := awsiam.NewRole(stack, jsii.String("Role"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil)})
+	nag.Suppress(role, true, nag.Rule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Reads only the objects under the build's own prefix",
+		AppliesTo: []string{"Action::s3:GetObject*", nag.Regex(`^Resource::<ArtifactBucket[0-9A-F]{8}\.Arn>/\*$`)},
+	})
+
+	metadata := role.Node().DefaultChild().(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag"))
+	out, _ := json.Marshal(metadata)
+	fmt.Println(string(out))
+	// Output:
+	// {"rules_to_suppress":[{"applies_to":["Action::s3:GetObject*",{"regex":"/^Resource::\u003cArtifactBucket[0-9A-F]{8}\\.Arn\u003e/\\*$/g"}],"id":"AwsSolutions-IAM5","reason":"Reads only the objects under the build's own prefix"}]}
+}
