@@ -12,8 +12,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/gobundle"
-	"github.com/velocity-cdk/velocity/nag"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
+	"github.com/velocity-cdk/velocity/nag"
 )
 
 // DORAFunction computes the line's DORA metrics (see package dora) from
