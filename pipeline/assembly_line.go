@@ -5,8 +5,6 @@
 package pipeline
 
 import (
-	"strconv"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -182,30 +180,34 @@ func (l *AssemblyLine) build(p Props) {
 	l.writeDiagram()
 }
 
-// lineStage is one pipeline stage that deploys the app: staging, the
-// production stage, or one production wave.
+// lineStage is one pipeline stage that deploys the app: staging, or one
+// wave of the production rollout.
 type lineStage struct {
 	name       string
 	production bool
-	// wave is true for a production wave (a CDK Pipelines wave), false for
-	// staging and for a single production environment.
-	wave      bool
-	gate      stages.Gate
-	envs      []*deployed
-	pre, post []pipelines.Step
+	// prop is the prop that sets the stage, for messages.
+	prop       string
+	gate       stages.Gate
+	protection stages.Setting
+	envs       []*deployed
+	pre, post  []pipelines.Step
 }
 
 // deployed is the app deployed to one environment.
 type deployed struct {
 	env   stages.Environment
 	stage awscdk.Stage
+	// post are the steps that run after this environment's deploy (the
+	// wave's PostWithOutputs).
+	post []pipelines.Step
 	// alarm is the gate's composite alarm, empty without a gate.
 	alarm gateAlarm
 }
 
 // resolveName settles the pipeline stage name once the pipeline is built:
 // CDK Pipelines names a wave of one stage after the stage, not the wave.
-// A wave of one is named after its environment: the line says so at synth.
+// A wave of one is named after its environment: the line says so at synth
+// when the wave has a name of its own.
 func (ls *lineStage) resolveName(l *AssemblyLine) {
 	p := l.Pipeline
 	for _, s := range *p.Stages() {
@@ -237,46 +239,37 @@ func (l *AssemblyLine) planStaging(p Props) *lineStage {
 		return nil
 	}
 	d := p.Staging
-	env := l.deploy("Staging", p, d.Environment, d.TerminationProtection, false, d.Gate)
+	ls := &lineStage{name: d.Name, prop: "Staging", gate: d.Gate, protection: d.TerminationProtection, pre: d.Pre}
+	env := l.deploy(p, ls, "Staging", d.Environment)
 	if env == nil {
 		return nil
 	}
 	l.Staging = env.stage
-	post, problems := d.PostSteps(env.stage)
-	l.report(nestProblems("Staging", problems))
-	return &lineStage{name: d.Name, gate: d.Gate, envs: []*deployed{env}, pre: d.Pre, post: post}
+	post, err := d.PostSteps(env.stage)
+	l.reportError("Staging", err)
+	ls.post, ls.envs = post, []*deployed{env}
+	return ls
 }
 
-// planProduction creates the production stages: one for Production, or one
-// per environment of each wave.
+// planProduction creates the production stages: one per wave of the
+// rollout, each deploying its environments in parallel.
 func (l *AssemblyLine) planProduction(p Props) []*lineStage {
-	waves := p.Waves
-	single := false
-	if p.Production != nil {
-		d := p.Production
-		waves = []*stages.Wave{{Name: d.Name, Environments: []stages.Environment{d.Environment},
-			Pre: d.Pre, Post: d.Post, TerminationProtection: d.TerminationProtection, Gate: d.Gate}}
-		single = true
-	}
 	var out []*lineStage
-	for i, w := range waves {
-		ls := &lineStage{name: w.Name, production: true, gate: w.Gate, pre: w.Pre, post: w.Post, wave: !single}
-		prop := "Production"
-		if !single {
-			prop = "Waves[" + itoa(i) + "]"
-		}
-		for _, e := range w.Environments {
-			if env := l.deploy(prop, p, e, w.TerminationProtection, true, w.Gate); env != nil {
-				ls.envs = append(ls.envs, env)
-				if l.Production == nil {
-					l.Production = env.stage
-				}
+	for _, w := range p.rollout() {
+		ls := &lineStage{name: w.Name, prop: w.prop, production: true, gate: w.Gate,
+			protection: w.TerminationProtection, pre: w.Pre, post: w.Post}
+		for j, e := range w.Environments {
+			env := l.deploy(p, ls, w.envProps[j], e)
+			if env == nil {
+				continue
 			}
-		}
-		if single && len(ls.envs) == 1 {
-			post, problems := p.Production.PostSteps(ls.envs[0].stage)
-			l.report(nestProblems("Production", problems))
-			ls.post = post
+			post, err := w.PostSteps(env.stage)
+			l.reportError(w.prop, err)
+			env.post = post
+			ls.envs = append(ls.envs, env)
+			if l.Production == nil {
+				l.Production = env.stage
+			}
 		}
 		if len(ls.envs) > 0 {
 			out = append(out, ls)
@@ -319,8 +312,8 @@ func (l *AssemblyLine) permissionsChecks(p Props, production []*lineStage) []pip
 func (l *AssemblyLine) addStaging(p Props, staging *lineStage, source pipelines.IFileSetProducer, checks []pipelines.Step) {
 	var post []pipelines.Step
 	if p.Acceptance != nil {
-		tests, problems := p.Acceptance.Step(l, source, l.Staging)
-		l.report(nestProblems("Acceptance", problems))
+		tests, err := p.Acceptance.Step(l, source, l.Staging)
+		l.reportError("Acceptance", err)
 		post = append(post, tests)
 	} else {
 		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
@@ -330,29 +323,26 @@ func (l *AssemblyLine) addStaging(p Props, staging *lineStage, source pipelines.
 	l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: stepList(staging.pre), Post: stepList(post)})
 }
 
-// addProduction adds the production stage, or one pipeline stage per wave.
+// addProduction adds one pipeline stage per production wave.
 func (l *AssemblyLine) addProduction(production []*lineStage) {
 	for _, ls := range production {
-		if !ls.wave {
-			l.CDKPipeline.AddStage(ls.envs[0].stage, &pipelines.AddStageOpts{Pre: stepList(ls.pre), Post: stepList(ls.post)})
-			continue
-		}
 		wave := l.CDKPipeline.AddWave(jsii.String(ls.name), &pipelines.WaveOptions{Pre: stepList(ls.pre), Post: stepList(ls.post)})
 		for _, env := range ls.envs {
-			wave.AddStage(env.stage, nil)
+			wave.AddStage(env.stage, &pipelines.AddStageOpts{Post: stepList(env.post)})
 		}
 	}
 }
 
-// deploy creates the team's stage for one environment, with termination
-// protection and the gate's composite alarm. Both must exist before CDK
-// Pipelines synthesizes the stage, which it does when the stage is added.
-func (l *AssemblyLine) deploy(prop string, p Props, env stages.Environment, protection *bool, production bool, gate stages.Gate) *deployed {
+// deploy creates the team's stage for one environment of ls, with
+// termination protection and the gate's composite alarm. Both must exist
+// before CDK Pipelines synthesizes the stage, which it does when the stage
+// is added. envProp is the prop that sets the environment.
+func (l *AssemblyLine) deploy(p Props, ls *lineStage, envProp string, env stages.Environment) *deployed {
 	var ps stages.Problems
 	defer func() { l.report(ps) }()
 	stage := p.App(l, env.Name, env)
 	if stage == nil {
-		ps.Add("App", "nil stage", "App to return the awscdk.Stage it created for "+prop)
+		ps.Add("App", "nil stage", "App to return the awscdk.Stage it created for "+envProp)
 		return nil
 	}
 	for _, a := range p.StageAspects {
@@ -360,29 +350,27 @@ func (l *AssemblyLine) deploy(prop string, p Props, env stages.Environment, prot
 	}
 	stacks := stages.Stacks(stage)
 	if len(stacks) == 0 {
-		ps.Add("App", *stage.StageName(), "a stage with at least one stack for "+prop)
+		ps.Add("App", *stage.StageName(), "a stage with at least one stack for "+envProp)
 		return nil
 	}
-	protect := production
-	if protection != nil {
-		protect = *protection
-	}
-	if protect {
+	if ls.protection.Or(ls.production) {
 		for _, s := range stacks {
 			stages.ProtectFromTermination(s)
 		}
 	}
 	d := &deployed{env: env, stage: stage}
-	if gate.BakeTimeOr(defaultBakeTime(production)) > 0 {
-		d.alarm = l.newGateAlarm(stage, stacks, env, gate.Alarms)
+	if ls.gate.BakeTimeOr(defaultBakeTime(ls.production)) > 0 {
+		d.alarm = l.newGateAlarm(stage, stacks, env, ls.gate.Alarms)
 	}
 	return d
 }
 
-func nestProblems(prefix string, ps stages.Problems) stages.Problems {
-	var out stages.Problems
-	out.Nest(prefix, ps)
-	return out
+// reportError attaches the problems of a nested Validate's error under
+// prefix.
+func (l *AssemblyLine) reportError(prefix string, err error) {
+	var ps stages.Problems
+	ps.NestError(prefix, err)
+	l.report(ps)
 }
 
 func stepList(s []pipelines.Step) *[]pipelines.Step {
@@ -407,5 +395,3 @@ func stage(p awscodepipeline.Pipeline, name string) awscodepipeline.IStage {
 // Construct is also what lets the jsii runtime register AssemblyLine itself
 // as a construct, so it can be used as a scope like any other.)
 func (l *AssemblyLine) ToString() *string { return l.Node().Path() }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -37,7 +37,7 @@ func (l *AssemblyLine) describeLine(steps []*lineStage, p Props) string {
 			g = append(g, fmt.Sprintf("enter only at %s (%s)", w.Cron, tz))
 		}
 		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
-		rollback := ls.gate.RollbackOr(ls.production)
+		rollback := ls.gate.Rollback.Or(ls.production)
 		hasAlarms := false
 		for _, d := range ls.envs {
 			hasAlarms = hasAlarms || d.alarm.name != ""

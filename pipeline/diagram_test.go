@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -19,13 +18,12 @@ func TestDiagramWrittenAtSynth(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
 	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
 	var line *pipeline.AssemblyLine
-	zero := time.Duration(0)
 	cdktest.Check(t, func() {
 		line = pipeline.New(stack, "Line", &pipeline.Props{App: alarmedApp, Acceptance: stages.GoAcceptanceTests("./..."),
 			Approval: &stages.Approval{}, ChangeFreeze: "Holidays",
 			Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{
 				Window: &stages.Window{Cron: "* * 9-16 ? * MON-THU", TimeZone: "Europe/Berlin"}}},
-			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: &zero}},
+			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: stages.NoBakeTime}},
 		})
 		app.Synth(nil)
 	})

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/velocity-cdk/velocity/stages"
@@ -35,22 +33,16 @@ type propEnvironment struct {
 	stages.Environment
 }
 
-// deployEnvironments returns every environment of the line: staging,
-// production, and each environment of each wave.
+// deployEnvironments returns every environment of the line: staging and
+// each environment of each production wave.
 func deployEnvironments(p Props) []propEnvironment {
 	var out []propEnvironment
 	if p.Staging != nil {
 		out = append(out, propEnvironment{"Staging", p.Staging.Environment})
 	}
-	if p.Production != nil {
-		out = append(out, propEnvironment{"Production", p.Production.Environment})
-	}
-	for i, w := range p.Waves {
-		if w == nil {
-			continue
-		}
+	for _, w := range p.rollout() {
 		for j, e := range w.Environments {
-			out = append(out, propEnvironment{fmt.Sprintf("Waves[%d].Environments[%d]", i, j), e})
+			out = append(out, propEnvironment{w.envProps[j], e})
 		}
 	}
 	return out

@@ -122,7 +122,7 @@ func (l *AssemblyLine) addConditions(deploys []*lineStage) {
 	awscdk.Aspects_Of(l.Pipeline).Add(conditions, nil)
 	for _, ls := range deploys {
 		set := func(condition string, value interface{}) { conditions.add(ls.name, condition, value) }
-		rollback := ls.gate.RollbackOr(ls.production)
+		rollback := ls.gate.Rollback.Or(ls.production)
 		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
 		var rules []interface{}
 		for _, d := range ls.envs {

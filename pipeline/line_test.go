@@ -453,10 +453,9 @@ func TestProductionStacksAreProtected(t *testing.T) {
 }
 
 func TestTerminationProtectionOptOut(t *testing.T) {
-	off := false
 	_, line, _ := synth(t, pipeline.Props{
 		Staging:    &stages.Deploy{Environment: stages.Environment{Name: "Staging"}},
-		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, TerminationProtection: &off},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, TerminationProtection: stages.Disabled},
 	})
 	if *stages.Stacks(line.Production)[0].TerminationProtection() {
 		t.Error("production stack protected despite TerminationProtection=false")

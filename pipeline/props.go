@@ -34,14 +34,17 @@ type Props struct {
 	// Approval pauses before production until a person approves.
 	// Default: none; the line is fully automated.
 	Approval *stages.Approval
-	// Production is the environment customers use. Its stacks get
-	// termination protection. Default: an environment named "Production"
-	// in the pipeline's account and region. When Staging is set and
-	// Production is not, the line ends at staging.
+	// Production is the environment customers use: shorthand for a rollout
+	// of one wave of one environment, named after it (Deploy.Wave). Its
+	// stacks get termination protection. Default: an environment named
+	// "Production" in the pipeline's account and region. When Staging is
+	// set and neither Production nor Waves is, the line ends at staging.
 	Production *stages.Deploy
-	// Waves replace Production with a rollout in waves: each wave deploys
-	// to its environments in parallel and must pass its gate before the
-	// next wave starts. Set Production or Waves, not both.
+	// Waves roll production out in waves: each wave deploys to its
+	// environments (accounts and/or regions) in parallel and must pass its
+	// gate before the next wave starts. Set Production or Waves, not both:
+	// the line treats both as one rollout, so every check, gate, diagram
+	// and monitor is the same for either.
 	Waves []*stages.Wave
 	// ChangeFreeze, when not empty, blocks production: the transition into
 	// the first production stage is disabled with this reason, and changes
@@ -142,8 +145,8 @@ func (p Props) problems() stages.Problems {
 	if p.App == nil {
 		ps.Add("App", "nil", "a stages.StageFunc that builds the app's awscdk.Stage for an environment")
 	}
-	ps.Nest("Source", p.Source.Validate())
-	ps.Nest("Build", p.Build.Validate())
+	ps.NestError("Source", p.Source.Validate())
+	ps.NestError("Build", p.Build.Validate())
 	if p.Staging == nil {
 		ps.Add("Production", "set without Staging", "a Staging environment too: every change is deployed to staging and tested there before production")
 	}
@@ -151,23 +154,23 @@ func (p Props) problems() stages.Problems {
 		ps.Add("Waves", fmt.Sprintf("%d waves", len(p.Waves)), "Production or Waves, not both")
 	}
 	if p.Staging != nil {
-		ps.Nest("Staging", p.Staging.Validate())
+		ps.NestError("Staging", p.Staging.Validate())
 	}
 	if p.Production != nil {
-		ps.Nest("Production", p.Production.Validate())
+		ps.NestError("Production", p.Production.Validate())
 	}
 	for i, w := range p.Waves {
 		if w == nil {
 			ps.Add(fmt.Sprintf("Waves[%d]", i), "nil", "a *stages.Wave")
 			continue
 		}
-		ps.Nest(fmt.Sprintf("Waves[%d]", i), w.Validate())
+		ps.NestError(fmt.Sprintf("Waves[%d]", i), w.Validate())
 	}
 	p.nameProblems(&ps)
 	if p.Acceptance != nil {
-		ps.Nest("Acceptance", p.Acceptance.Validate())
+		ps.NestError("Acceptance", p.Acceptance.Validate())
 	}
-	ps.Nest("Security", p.Security.Validate())
+	ps.NestError("Security", p.Security.Validate())
 	if p.Alerts == nil && !p.NoMonitoring {
 		if err := (&monitoring.AlertsProps{Emails: p.AlertEmails}).Validate(); err != nil {
 			ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "email addresses SNS can subscribe: "+err.Error())
@@ -180,7 +183,7 @@ func (p Props) problems() stages.Problems {
 		if p.Production == nil && len(p.Waves) == 0 {
 			ps.Add("Approval", "set", "no Approval when the line has no Production environment")
 		}
-		ps.Nest("Approval", p.Approval.Validate())
+		ps.NestError("Approval", p.Approval.Validate())
 	}
 	switch p.ExecutionMode {
 	case awscodepipeline.ExecutionMode_QUEUED, awscodepipeline.ExecutionMode_SUPERSEDED:
@@ -203,18 +206,16 @@ func (p Props) nameProblems(ps *stages.Problems) {
 	if p.Staging != nil {
 		names = append(names, named{"Staging.Name", p.Staging.Name})
 	}
-	if p.Production != nil {
-		names = append(names, named{"Production.Name", p.Production.Name})
-	}
 	places := map[string]string{}
-	for i, w := range p.Waves {
-		if w == nil {
-			continue
-		}
-		names = append(names, named{fmt.Sprintf("Waves[%d].Name", i), w.Name})
+	for _, w := range p.rollout() {
+		names = append(names, named{w.prop + ".Name", w.Name})
 		for j, env := range w.Environments {
-			prop := fmt.Sprintf("Waves[%d].Environments[%d]", i, j)
-			names = append(names, named{prop + ".Name", env.Name})
+			prop := w.envProps[j]
+			// A wave of one environment may share its name: that is
+			// what a single Production is.
+			if len(w.Environments) > 1 || env.Name != w.Name {
+				names = append(names, named{prop + ".Name", env.Name})
+			}
 			if env.Account == "" && env.Region == "" {
 				continue
 			}

@@ -86,13 +86,12 @@ func TestBakeTimeGatesAndRollbackByDefault(t *testing.T) {
 }
 
 func TestGateOptions(t *testing.T) {
-	zero, ten, yes, no := time.Duration(0), 10*time.Minute, true, false
 	tpl, _, _ := synth(t, pipeline.Props{
 		App: alarmedApp,
 		Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
-			Gate: stages.Gate{BakeTime: &ten, Rollback: &yes, Alarms: []stages.AlarmName{"shop-latency"}}},
+			Gate: stages.Gate{BakeTime: 10 * time.Minute, Rollback: stages.Enabled, Alarms: []stages.AlarmName{"shop-latency"}}},
 		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"},
-			Gate: stages.Gate{BakeTime: &zero, Rollback: &no, Window: &stages.Window{Cron: "* * 9-16 ? * MON-THU", TimeZone: "Europe/Berlin"}}},
+			Gate: stages.Gate{BakeTime: stages.NoBakeTime, Rollback: stages.Disabled, Window: &stages.Window{Cron: "* * 9-16 ? * MON-THU", TimeZone: "Europe/Berlin"}}},
 	})
 	staging, production := stageJSON(t, tpl, "Staging"), stageJSON(t, tpl, "Production")
 	if got := compact(staging["OnSuccess"]); !strings.Contains(got, `"Result":"ROLLBACK"`) || !strings.Contains(got, `"WaitTime":"10"`) {

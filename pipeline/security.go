@@ -32,8 +32,8 @@ func (l *AssemblyLine) addSecurityChecks(p Props) {
 	if checks == nil {
 		checks = &stages.SecurityChecks{}
 	}
-	if problems := checks.Validate(); len(problems) > 0 {
-		l.report(nestProblems("Security", problems))
+	if err := checks.Validate(); err != nil {
+		l.reportError("Security", err)
 		return
 	}
 	build := stage(l.Pipeline, "Build")

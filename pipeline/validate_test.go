@@ -70,8 +70,8 @@ func TestValidateRejects(t *testing.T) {
 		{"http review url", &pipeline.Props{App: noStage, Approval: &stages.Approval{ReviewURL: "http://example.com"}}, "Approval.ReviewURL", "http://example.com"},
 		{"approval without production", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Approval: &stages.Approval{}}, "Approval", "set"},
 		{"parallel execution", &pipeline.Props{App: noStage, ExecutionMode: awscodepipeline.ExecutionMode_PARALLEL}, "ExecutionMode", "PARALLEL"},
-		{"bake time too long", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: durationPtr(4 * time.Hour)}}}, "Staging.BakeTime", "4h0m0s"},
-		{"negative bake time", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: durationPtr(-time.Minute)}}}, "Staging.BakeTime", "-1m0s"},
+		{"bake time too long", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: 4 * time.Hour}}}, "Staging.BakeTime", "4h0m0s"},
+		{"negative bake time", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: -time.Minute}}}, "Staging.BakeTime", "-1m0s"},
 		{"invalid cron", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{Window: &stages.Window{Cron: "0 9 * * 1-5"}}}}, "Production.Window.Cron", "0 9 * * 1-5"},
 		{"invalid time zone", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 ? * MON-FRI", TimeZone: "Mars/Olympus"}}}}, "Production.Window.TimeZone", "Mars/Olympus"},
 		{"empty wave", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Waves: []*stages.Wave{{Name: "EU"}}}, "Waves[0].Environments", "[]"},
@@ -162,4 +162,3 @@ func problems(err error) []stages.Problem {
 	return out
 }
 
-func durationPtr(d time.Duration) *time.Duration { return &d }

@@ -38,7 +38,7 @@ func GoAcceptanceTests(pkgs ...string) *AcceptanceTests {
 }
 
 // Validate reports every invalid setting of the acceptance tests.
-func (a *AcceptanceTests) Validate() Problems {
+func (a *AcceptanceTests) Validate() error {
 	var ps Problems
 	if len(a.Commands) == 0 {
 		ps.Add("Commands", "[]", "at least one command that runs the acceptance tests, e.g. stages.GoAcceptanceTests(\"./acceptance/...\")")
@@ -52,12 +52,12 @@ func (a *AcceptanceTests) Validate() Problems {
 			ps.Add("Outputs["+name+"]", "", "the construct id of a CfnOutput in the staging stage")
 		}
 	}
-	return ps
+	return ps.Err()
 }
 
 // Step creates the acceptance test step for the deployed stage. It reports
 // a Problem for each output in Outputs that the stage does not have.
-func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFileSetProducer, stage awscdk.Stage) (pipelines.Step, Problems) {
+func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFileSetProducer, stage awscdk.Stage) (pipelines.Step, error) {
 	found := cfnOutputs(stage)
 	env := map[string]awscdk.CfnOutput{}
 	var ps Problems
@@ -80,7 +80,7 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 		input:       input,
 		reportGroup: newReportGroup(scope, "AcceptanceTests"),
 		outputs:     env,
-	}), ps
+	}), ps.Err()
 }
 
 // cfnOutputs returns the CfnOutputs of the stage's stacks by construct id.

@@ -34,7 +34,7 @@ type Approval struct {
 const DefaultApprovalComment = "Staging passed its acceptance tests. Approve to ship this revision to production."
 
 // Validate reports every invalid setting of the approval.
-func (a *Approval) Validate() Problems {
+func (a *Approval) Validate() error {
 	var ps Problems
 	for i, e := range a.Emails {
 		if !ValidEmail(e) {
@@ -50,7 +50,7 @@ func (a *Approval) Validate() Problems {
 			ps.Add("ReviewURL", a.ReviewURL, "an absolute https URL")
 		}
 	}
-	return ps
+	return ps.Err()
 }
 
 // Action creates the approval action, and its topic unless Topic is set.

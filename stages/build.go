@@ -124,7 +124,7 @@ func (b *Build) preset() *Preset {
 }
 
 // Validate reports every invalid setting of the build.
-func (b *Build) Validate() Problems {
+func (b *Build) Validate() error {
 	var ps Problems
 	b.Job.validate(&ps)
 	if b.Directory != "" && (path.IsAbs(b.Directory) || strings.Contains(b.Directory, "..") || strings.ContainsAny(b.Directory, " \t\n'\"$`")) {
@@ -141,7 +141,7 @@ func (b *Build) Validate() Problems {
 	if b.Commands != nil && len(b.Commands) == 0 {
 		ps.Add("Commands", "[]", "at least one command (leave Commands nil for the preset's)")
 	}
-	return ps
+	return ps.Err()
 }
 
 // Step creates the Build step of the line, reading input and writing the

@@ -52,9 +52,11 @@ func (e Environment) validate(ps *Problems) {
 // and production run the same code.
 type StageFunc func(scope constructs.Construct, id string, env Environment) awscdk.Stage
 
-// Deploy is a deploy step of the line: step 3 (staging) or step 5
-// (production). CDK Pipelines deploys the stage's stacks in dependency order
-// with CloudFormation change sets.
+// Deploy is a deploy step of the line: step 3 (staging), or step 5
+// (production) to one environment. CDK Pipelines deploys the stage's stacks
+// in dependency order, one CloudFormation action per stack. A production
+// Deploy is a rollout of one wave of one environment (see Wave): the line
+// plans, checks, gates and monitors it as such.
 type Deploy struct {
 	Environment
 	// Pre runs before the stacks are deployed, for example a check.
@@ -69,12 +71,19 @@ type Deploy struct {
 	// (the acceptance tests get every output without it).
 	PostWithOutputs func(outputs Outputs) []pipelines.Step
 	// TerminationProtection turns CloudFormation termination protection on
-	// for every stack of the stage. Default: on in production, off in
-	// staging.
-	TerminationProtection *bool
+	// or off for every stack of the stage. Default: on in production, off
+	// in staging.
+	TerminationProtection Setting
 	// Gate holds the bake time, alarm gate, rollback and deployment
 	// windows of the stage.
 	Gate
+}
+
+// Wave returns the production rollout that deploys d: one wave, named
+// after the environment, of that one environment.
+func (d *Deploy) Wave() *Wave {
+	return &Wave{Name: d.Name, Environments: []Environment{d.Environment}, Pre: d.Pre, Post: d.Post,
+		PostWithOutputs: d.PostWithOutputs, TerminationProtection: d.TerminationProtection, Gate: d.Gate}
 }
 
 // Outputs are the CfnOutputs of a deployed stage, by construct id.
@@ -85,26 +94,41 @@ func StageOutputs(stage awscdk.Stage) Outputs { return cfnOutputs(stage) }
 
 // PostSteps returns Post and, with PostWithOutputs, the steps it returns
 // for stage, checked like Post.
-func (d *Deploy) PostSteps(stage awscdk.Stage) ([]pipelines.Step, Problems) {
-	if d.PostWithOutputs == nil {
-		return d.Post, nil
-	}
-	more := d.PostWithOutputs(StageOutputs(stage))
-	var ps Problems
-	validateSteps(&ps, namedSteps{"Post", d.Post}, namedSteps{"PostWithOutputs", more})
-	if len(ps) > 0 {
-		return d.Post, ps // synth fails with the problems; nothing invalid reaches CDK Pipelines
-	}
-	return append(append([]pipelines.Step{}, d.Post...), more...), nil
+func (d *Deploy) PostSteps(stage awscdk.Stage) ([]pipelines.Step, error) {
+	steps, ps := postSteps(d.Post, d.PostWithOutputs, stage)
+	return steps, ps.Err()
 }
 
-// Validate reports every invalid setting of the deploy step.
-func (d *Deploy) Validate() Problems {
+// postSteps returns post and the steps more returns for stage, or post
+// alone with the problems of the steps more returns.
+func postSteps(post []pipelines.Step, more func(Outputs) []pipelines.Step, stage awscdk.Stage) ([]pipelines.Step, Problems) {
+	if more == nil {
+		return post, nil
+	}
+	extra := more(StageOutputs(stage))
+	var ps Problems
+	validateSteps(&ps, namedSteps{"Post", post}, namedSteps{"PostWithOutputs", extra})
+	if len(ps) > 0 {
+		return post, ps // synth fails with the problems; nothing invalid reaches CDK Pipelines
+	}
+	return append(append([]pipelines.Step{}, post...), extra...), nil
+}
+
+// Validate reports every invalid setting of the deploy step, joined into
+// one error (nil when there is none; errors.As finds each Problem).
+func (d *Deploy) Validate() error {
 	var ps Problems
 	d.Environment.validate(&ps)
-	d.Gate.validate(&ps)
-	validateSteps(&ps, namedSteps{"Pre", d.Pre}, namedSteps{"Post", d.Post})
-	return ps
+	validateRollout(&ps, d.Pre, d.Post, d.TerminationProtection, d.Gate)
+	return ps.Err()
+}
+
+// validateRollout checks the settings every deploy stage has, staging,
+// production or a wave.
+func validateRollout(ps *Problems, pre, post []pipelines.Step, protection Setting, gate Gate) {
+	gate.validate(ps)
+	protection.validate("TerminationProtection", ps)
+	validateSteps(ps, namedSteps{"Pre", pre}, namedSteps{"Post", post})
 }
 
 // namedSteps is a list of steps and the prop that holds it.

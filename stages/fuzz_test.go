@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/internal/problem"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -148,9 +149,9 @@ func FuzzGitSource(f *testing.F) {
 		opts := stages.GitOptions{ConnectionArn: connectionArn, Branch: branch,
 			IncludePaths: list(includePaths), ExcludePaths: list(excludePaths), Tags: list(tags)}
 		src := []func(string, stages.GitOptions) stages.Source{stages.GitHub, stages.GitLab, stages.Bitbucket}[provider%3](repository, opts)
-		ps := src.Validate()
+		ps := problem.From(src.Validate())
 		checkProblems(t, ps, "Repository", "ConnectionArn", "Branch", "IncludePaths", "ExcludePaths", "Tags")
-		sameProblems(t, ps, src.Validate())
+		sameProblems(t, ps, problem.From(src.Validate()))
 
 		if bad := find(ps, "Repository"); len(bad) == 0 {
 			if !strings.Contains(repository, "/") || strings.Contains(repository, "..") || strings.ContainsAny(repository, " \t\n\r") {
@@ -187,7 +188,7 @@ func plausibleBranch(b string) bool {
 func FuzzCodeCommitSource(f *testing.F) {
 	f.Fuzz(func(t *testing.T, branch string) {
 		// The repository is nil: an IRepository needs jsii.
-		ps := stages.CodeCommit(nil, branch).Validate()
+		ps := problem.From(stages.CodeCommit(nil, branch).Validate())
 		checkProblems(t, ps, "Repository", "Branch")
 		if len(find(ps, "Repository")) != 1 {
 			t.Fatalf("nil repository not reported: %v", ps)
@@ -205,7 +206,7 @@ func FuzzCodeCommitSource(f *testing.F) {
 func FuzzS3Source(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key string) {
 		// The bucket is nil: an IBucket needs jsii.
-		ps := stages.S3(nil, key).Validate()
+		ps := problem.From(stages.S3(nil, key).Validate())
 		checkProblems(t, ps, "Bucket", "Key")
 		if len(find(ps, "Bucket")) != 1 {
 			t.Fatalf("nil bucket not reported: %v", ps)
@@ -280,9 +281,9 @@ func FuzzBuild(f *testing.F) {
 				b.Commands = []string{}
 			}
 		}
-		ps := b.Validate()
+		ps := problem.From(b.Validate())
 		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "Directory", "Context")
-		sameProblems(t, ps, b.Validate())
+		sameProblems(t, ps, problem.From(b.Validate()))
 		checkJob(t, ps, b.Job)
 		if b.Commands != nil && len(b.Commands) == 0 && len(find(ps, "Commands")) == 0 {
 			t.Fatal("empty Commands accepted")
@@ -306,9 +307,9 @@ func FuzzAcceptanceTests(f *testing.F) {
 			},
 			Outputs: pairs(outputs),
 		}
-		ps := a.Validate()
+		ps := problem.From(a.Validate())
 		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "Outputs")
-		sameProblems(t, ps, a.Validate())
+		sameProblems(t, ps, problem.From(a.Validate()))
 		checkJob(t, ps, a.Job)
 		if len(a.Commands) == 0 && len(find(ps, "Commands")) == 0 {
 			t.Fatal("acceptance tests without commands accepted")
@@ -352,26 +353,22 @@ func accountOK(s string) bool {
 	return true
 }
 
-// bakeTimeOK is Gate.BakeTime's documented rule: nil (the default), 0 (no
-// gate) or whole minutes up to 3 hours.
-func bakeTimeOK(b *time.Duration) bool {
-	return b == nil || *b >= 0 && *b <= 3*time.Hour && *b%time.Minute == 0
+// bakeTimeOK is Gate.BakeTime's documented rule: 0 (the default),
+// NoBakeTime (no gate) or whole minutes up to 3 hours.
+func bakeTimeOK(b time.Duration) bool {
+	return b == stages.NoBakeTime || b >= 0 && b <= 3*time.Hour && b%time.Minute == 0
 }
 
 // gate builds a Gate from fuzz input.
 func gate(hasBakeTime bool, bakeTime int64, alarms string, rollback uint8, hasWindow bool, cron, timeZone string) stages.Gate {
 	g := stages.Gate{}
 	if hasBakeTime {
-		d := time.Duration(bakeTime)
-		g.BakeTime = &d
+		g.BakeTime = time.Duration(bakeTime)
 	}
 	for _, a := range list(alarms) {
 		g.Alarms = append(g.Alarms, stages.AlarmName(a))
 	}
-	if rollback%3 > 0 {
-		r := rollback%3 == 1
-		g.Rollback = &r
-	}
+	g.Rollback = stages.Setting(rollback % 4) // 3 is out of range
 	if hasWindow {
 		g.Window = &stages.Window{Cron: cron, TimeZone: timeZone}
 	}
@@ -383,6 +380,9 @@ func checkGate(t *testing.T, ps stages.Problems, g stages.Gate) {
 	t.Helper()
 	if got := len(find(ps, "BakeTime")) > 0; got == bakeTimeOK(g.BakeTime) {
 		t.Fatalf("bake time %v: problem reported = %v", g.BakeTime, got)
+	}
+	if got := len(find(ps, "Rollback")) > 0; got != (g.Rollback > stages.Disabled) {
+		t.Fatalf("rollback %v: problem reported = %v", g.Rollback, got)
 	}
 	for i, a := range g.Alarms {
 		if strings.TrimSpace(string(a)) == "" && len(find(ps, "Alarms["+strconv.Itoa(i)+"]")) == 0 {
@@ -411,13 +411,13 @@ func FuzzDeploy(f *testing.F) {
 			Environment: stages.Environment{Name: name, Account: account, Region: region},
 			Gate:        gate(hasBakeTime, bakeTime, alarms, rollback, hasWindow, cron, timeZone),
 		}
-		if terminationProtection%3 > 0 {
-			on := terminationProtection%3 == 1
-			d.TerminationProtection = &on
+		d.TerminationProtection = stages.Setting(terminationProtection % 4) // 3 is out of range
+		ps := problem.From(d.Validate())
+		checkProblems(t, ps, "Name", "Account", "Region", "BakeTime", "Rollback", "TerminationProtection", "Alarms", "Window")
+		if got := len(find(ps, "TerminationProtection")) > 0; got != (d.TerminationProtection > stages.Disabled) {
+			t.Fatalf("termination protection %v: problem reported = %v", d.TerminationProtection, got)
 		}
-		ps := d.Validate()
-		checkProblems(t, ps, "Name", "Account", "Region", "BakeTime", "Alarms", "Window")
-		sameProblems(t, ps, d.Validate())
+		sameProblems(t, ps, problem.From(d.Validate()))
 		checkGate(t, ps, d.Gate)
 		if got := len(find(ps, "Name")) > 0; got == nameOK(name) {
 			t.Fatalf("name %q: problem reported = %v", name, got)
@@ -439,7 +439,7 @@ func FuzzWindow(f *testing.F) {
 			Environment: stages.Environment{Name: "Production"},
 			Gate:        stages.Gate{Window: &stages.Window{Cron: cron, TimeZone: timeZone}},
 		}
-		ps := d.Validate()
+		ps := problem.From(d.Validate())
 		checkProblems(t, ps, "Window")
 		checkGate(t, ps, d.Gate)
 	})
@@ -465,9 +465,9 @@ func FuzzWave(f *testing.F) {
 			Environments: environments(envs),
 			Gate:         gate(hasBakeTime, bakeTime, alarms, rollback, hasWindow, cron, timeZone),
 		}
-		ps := w.Validate()
-		checkProblems(t, ps, "Name", "Environments", "BakeTime", "Alarms", "Window")
-		sameProblems(t, ps, w.Validate())
+		ps := problem.From(w.Validate())
+		checkProblems(t, ps, "Name", "Environments", "BakeTime", "Rollback", "Alarms", "Window")
+		sameProblems(t, ps, problem.From(w.Validate()))
 		checkGate(t, ps, w.Gate)
 		if got := len(find(ps, "Name")) > 0; got == nameOK(name) {
 			t.Fatalf("wave name %q: problem reported = %v", name, got)
@@ -490,9 +490,9 @@ func FuzzWave(f *testing.F) {
 func FuzzApproval(f *testing.F) {
 	f.Fuzz(func(t *testing.T, emails, comment, reviewURL string) {
 		a := &stages.Approval{Emails: list(emails), Comment: comment, ReviewURL: reviewURL}
-		ps := a.Validate()
+		ps := problem.From(a.Validate())
 		checkProblems(t, ps, "Emails", "Comment", "ReviewURL")
-		sameProblems(t, ps, a.Validate())
+		sameProblems(t, ps, problem.From(a.Validate()))
 		for i, e := range a.Emails {
 			bad := find(ps, "Emails["+strconv.Itoa(i)+"]")
 			if len(bad) == 0 && (strings.Count(e, "@") != 1 || strings.ContainsAny(e, " \t\n\r")) {

@@ -158,10 +158,10 @@ type namedCheck struct {
 // Validate reports every invalid setting: a check turned off without a
 // reason, an unknown threshold, an invalid suppression, paths outside the
 // repository, a checker version that is not pinned.
-func (s *SecurityChecks) Validate() Problems {
+func (s *SecurityChecks) Validate() error {
 	var ps Problems
 	if s == nil {
-		return ps
+		return ps.Err()
 	}
 	validThreshold(&ps, "Threshold", s.Threshold)
 	for _, c := range s.checks() {
@@ -205,7 +205,7 @@ func (s *SecurityChecks) Validate() Problems {
 	if s.Timeout != 0 && (s.Timeout < 5*time.Minute || s.Timeout > maxTimeout || s.Timeout%time.Minute != 0) {
 		ps.Add("Timeout", s.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
 	}
-	return ps
+	return ps.Err()
 }
 
 func validThreshold(ps *Problems, prop string, sev security.Severity) {

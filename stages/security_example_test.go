@@ -21,7 +21,7 @@ func ExampleOff() {
 			Reason: "probes the local test server only", Expires: "2026-12-31",
 		}},
 	}
-	fmt.Println("problems:", checks.Validate().Err())
+	fmt.Println("problems:", checks.Validate())
 	jobs, disabled := checks.Resolve(nil)
 	for _, j := range jobs {
 		fmt.Println(strings.TrimSpace(j.Check + ": " + j.Tool + " " + string(j.Threshold)))
@@ -29,7 +29,7 @@ func ExampleOff() {
 	fmt.Printf("off: %s (%s)\n", disabled[0].Check, disabled[0].Reason)
 
 	// Off without a reason is a mistake the line reports at synth.
-	fmt.Println((&stages.SecurityChecks{SAST: stages.SecurityCheck{Off: true}}).Validate().Err())
+	fmt.Println((&stages.SecurityChecks{SAST: stages.SecurityCheck{Off: true}}).Validate())
 	// Output:
 	// problems: <nil>
 	// SAST: gosec v2.30.0 HIGH

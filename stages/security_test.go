@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/velocity-cdk/velocity/security"
+	"github.com/velocity-cdk/velocity/internal/problem"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -38,7 +39,7 @@ func TestSecurityChecksValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := tt.s.Validate()
+			ps := problem.From(tt.s.Validate())
 			var props []string
 			for _, p := range ps {
 				props = append(props, p.Prop)
@@ -51,7 +52,7 @@ func TestSecurityChecksValidate(t *testing.T) {
 			}
 		})
 	}
-	ps := (&stages.SecurityChecks{SAST: stages.SecurityCheck{Off: true}}).Validate()
+	ps := problem.From((&stages.SecurityChecks{SAST: stages.SecurityCheck{Off: true}}).Validate())
 	if got := ps[0].Error(); !strings.Contains(got, `SAST.Reason: "" is invalid; want why the SAST check is off`) {
 		t.Errorf("message = %s", got)
 	}

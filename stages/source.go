@@ -19,9 +19,10 @@ import (
 // Velocity ships GitHub, GitLab, Bitbucket, CodeCommit, S3 and SourceBucket;
 // a team may implement Source for anything CDK Pipelines can read.
 type Source interface {
-	// Validate reports every invalid setting, with prop paths relative to
-	// the source (for example "Repository").
-	Validate() Problems
+	// Validate reports every invalid setting as one error that joins a
+	// Problem per setting (Problems.Err), with prop paths relative to the
+	// source (for example "Repository").
+	Validate() error
 	// Produce creates the CDK Pipelines source in scope. It is the input of
 	// the Build step.
 	Produce(scope constructs.Construct, line *Line) pipelines.CodePipelineSource
@@ -102,7 +103,7 @@ func (g *gitSource) filtered() bool {
 }
 
 // Validate implements Source.
-func (g *gitSource) Validate() Problems {
+func (g *gitSource) Validate() error {
 	var ps Problems
 	if !g.repoRule.MatchString(g.repository) || strings.Contains(g.repository, "..") {
 		ps.Add("Repository", g.repository, fmt.Sprintf("a %s repository %s", g.provider, g.repoWant))
@@ -128,7 +129,7 @@ func (g *gitSource) Validate() Problems {
 			}
 		}
 	}
-	return ps
+	return ps.Err()
 }
 
 // Produce implements Source.
@@ -176,7 +177,7 @@ func CodeCommit(repository awscodecommit.IRepository, branch string) Source {
 }
 
 // Validate implements Source.
-func (c *codeCommitSource) Validate() Problems {
+func (c *codeCommitSource) Validate() error {
 	var ps Problems
 	if c.repository == nil {
 		ps.Add("Repository", "nil", "an awscodecommit.IRepository, e.g. from awscodecommit.Repository_FromRepositoryName")
@@ -184,7 +185,7 @@ func (c *codeCommitSource) Validate() Problems {
 	if !validBranch(c.branch) {
 		ps.Add("Branch", c.branch, "a git branch name (see git check-ref-format)")
 	}
-	return ps
+	return ps.Err()
 }
 
 // Produce implements Source.

@@ -47,7 +47,7 @@ func SourceBucket() Source {
 func (s *s3Source) Bucket() awss3.IBucket { return s.bucket }
 
 // Validate implements Source.
-func (s *s3Source) Validate() Problems {
+func (s *s3Source) Validate() error {
 	var ps Problems
 	if !s.own && s.bucket == nil {
 		ps.Add("Bucket", "nil", "an awss3.IBucket (versioned, EventBridgeEnabled), or stages.SourceBucket() to let the line create one")
@@ -55,7 +55,7 @@ func (s *s3Source) Validate() Problems {
 	if s.key == "" || strings.HasPrefix(s.key, "/") || len(s.key) > 1024 {
 		ps.Add("Key", s.key, `an S3 object key without a leading "/", e.g. "source.zip"`)
 	}
-	return ps
+	return ps.Err()
 }
 
 // Produce implements Source.

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 )
 
@@ -21,8 +22,14 @@ type Wave struct {
 	Environments []Environment
 	// Pre runs before the wave's deploys, Post after all of them.
 	Pre, Post []pipelines.Step
+	// PostWithOutputs, when set, returns more post steps for each
+	// environment once its stage's stacks exist, given their CfnOutputs
+	// by construct id (see Deploy.PostWithOutputs). They run after that
+	// environment's deploy, as actions named Environment.Id, so each
+	// environment may use the same ids.
+	PostWithOutputs func(outputs Outputs) []pipelines.Step
 	// TerminationProtection for the wave's stacks. Default: on.
-	TerminationProtection *bool
+	TerminationProtection Setting
 	// Gate holds the wave's bake time (default 15 minutes), rollback
 	// (default on) and deployment window.
 	Gate
@@ -31,8 +38,9 @@ type Wave struct {
 // maxWaveEnvironments is the most rules a CodePipeline condition holds.
 const maxWaveEnvironments = 5
 
-// Validate reports every invalid setting of the wave.
-func (w *Wave) Validate() Problems {
+// Validate reports every invalid setting of the wave, joined into one
+// error (nil when there is none; errors.As finds each Problem).
+func (w *Wave) Validate() error {
 	var ps Problems
 	if !validName(w.Name) {
 		ps.Add("Name", w.Name, "a name of letters, digits and hyphens starting with a letter, at most 50 characters, e.g. \"Production-EU\"")
@@ -48,7 +56,16 @@ func (w *Wave) Validate() Problems {
 		env.validate(&eps)
 		ps.Nest(fmt.Sprintf("Environments[%d]", i), eps)
 	}
-	w.Gate.validate(&ps)
-	validateSteps(&ps, namedSteps{"Pre", w.Pre}, namedSteps{"Post", w.Post})
-	return ps
+	validateRollout(&ps, w.Pre, w.Post, w.TerminationProtection, w.Gate)
+	return ps.Err()
+}
+
+// PostSteps returns the post steps of one environment's stage: those
+// PostWithOutputs returns for it (none without PostWithOutputs).
+func (w *Wave) PostSteps(stage awscdk.Stage) ([]pipelines.Step, error) {
+	steps, ps := postSteps(w.Post, w.PostWithOutputs, stage)
+	if len(ps) > 0 {
+		return nil, ps.Err()
+	}
+	return steps[len(w.Post):], nil
 }

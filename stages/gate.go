@@ -1,0 +1,70 @@
+package stages
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Gate holds the safety settings of a deploy stage, shared by Deploy and
+// Wave.
+type Gate struct {
+	// BakeTime is how long the alarms of the deployed service must stay OK
+	// after the deploy before the stage succeeds (a V2 OnSuccess condition
+	// with a CloudWatchAlarm rule on one composite alarm per environment;
+	// no CodeBuild minutes are spent waiting). Whole minutes up to 3
+	// hours; 0 keeps the default, 5 minutes in staging and 15 in
+	// production; NoBakeTime turns the gate off.
+	BakeTime time.Duration
+	// Alarms join the gate besides every CloudWatch alarm the stage's
+	// stacks define (those are found automatically). They must be in the
+	// environment's account and region.
+	Alarms []AlarmName
+	// Rollback, when the stage fails (a failed deploy, a failed post step,
+	// or a breached gate), rolls the stage back to the last successful
+	// execution (OnFailure ROLLBACK). Default: on in production, off in
+	// staging, where a failure stops the line instead.
+	Rollback Setting
+	// Window restricts when the stage may be entered; default: any time.
+	// (CodePipeline ANDs the rules of a condition, so one window per stage:
+	// express several periods in one cron expression.)
+	Window *Window
+}
+
+// AlarmName names an existing CloudWatch alarm (metric or composite) that
+// must stay OK during the bake time.
+type AlarmName string
+
+// NoBakeTime, as Gate.BakeTime, turns the stage's gate off: the stage
+// succeeds as soon as its deploy and post steps do. (A BakeTime of 0 keeps
+// the default.)
+const NoBakeTime time.Duration = -1
+
+const maxBakeTime = 3 * time.Hour
+
+func (g *Gate) validate(ps *Problems) {
+	if b := g.BakeTime; b != NoBakeTime && (b < 0 || b > maxBakeTime || b%time.Minute != 0) {
+		ps.Add("BakeTime", b.String(), "whole minutes up to 3h, 0 for the default, or stages.NoBakeTime to turn the gate off")
+	}
+	g.Rollback.validate("Rollback", ps)
+	for i, a := range g.Alarms {
+		if strings.TrimSpace(string(a)) == "" || len(a) > 255 {
+			ps.Add(fmt.Sprintf("Alarms[%d]", i), string(a), "the name of a CloudWatch alarm")
+		}
+	}
+	if g.Window != nil {
+		g.Window.validate("Window", ps)
+	}
+}
+
+// BakeTimeOr returns the bake time (0 with NoBakeTime), or def when none is
+// set.
+func (g *Gate) BakeTimeOr(def time.Duration) time.Duration {
+	switch g.BakeTime {
+	case 0:
+		return def
+	case NoBakeTime:
+		return 0
+	}
+	return g.BakeTime
+}
