@@ -161,4 +161,3 @@ func problems(err error) []stages.Problem {
 	}
 	return out
 }
-

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/velocity-cdk/velocity/security"
 	"github.com/velocity-cdk/velocity/internal/problem"
+	"github.com/velocity-cdk/velocity/security"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
