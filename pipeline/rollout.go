@@ -37,7 +37,3 @@ func (p Props) rollout() []productionWave {
 	}
 	return out
 }
-
-// single reports whether the wave is a single Production: its name is its
-// environment's, not one of its own.
-func (w productionWave) single() bool { return w.prop == "Production" }
