@@ -56,9 +56,9 @@ func (l *AssemblyLine) addSecurityChecks(p Props) {
 	for _, d := range out.Disabled {
 		l.Node().AddMetadata(jsii.String(SecurityCheckDisabledMetadata),
 			map[string]interface{}{"check": d.Check, "reason": d.Reason}, nil)
-		if p.Security == nil || !isOff(p.Security, d.Check) {
+		if p.Security == nil || !p.Security.Check(d.Check).Off {
 			awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:security-check-unavailable"),
-				jsii.String("Security check "+d.Check+" does not run: "+d.Reason), nil)
+				jsii.String("Security check "+string(d.Check)+" does not run: "+d.Reason), nil)
 		}
 	}
 	for _, j := range out.Jobs {
@@ -71,21 +71,6 @@ func (l *AssemblyLine) addSecurityChecks(p Props) {
 	if sbom, ok := out.Projects[stages.CheckSBOM]; ok {
 		suppressSBOMFinding(sbom)
 	}
-}
-
-// isOff reports whether the team turned the check off itself.
-func isOff(s *stages.SecurityChecks, check string) bool {
-	switch check {
-	case stages.CheckSecrets:
-		return s.Secrets.Off
-	case stages.CheckSAST:
-		return s.SAST.Off
-	case stages.CheckSCA:
-		return s.SCA.Off
-	case stages.CheckSBOM:
-		return s.SBOM.Off
-	}
-	return false
 }
 
 // suppressSBOMFinding records why the SBOM check's role may put objects
@@ -103,17 +88,17 @@ func suppressSBOMFinding(project awscodebuild.PipelineProject) {
 }
 
 // SecurityProjects returns the CodeBuild projects of the line's security
-// checks by check name ("Secrets", "SAST", "SCA", "SBOM"): escape hatches,
+// checks by check: escape hatches,
 // for example to add permissions a custom check needs. Checks that do not
 // run are absent.
-func (l *AssemblyLine) SecurityProjects() map[string]awscodebuild.PipelineProject {
-	out := map[string]awscodebuild.PipelineProject{}
+func (l *AssemblyLine) SecurityProjects() map[stages.CheckKind]awscodebuild.PipelineProject {
+	out := map[stages.CheckKind]awscodebuild.PipelineProject{}
 	scope := l.Node().TryFindChild(jsii.String(securityScope))
 	if scope == nil {
 		return out
 	}
-	for _, check := range []string{stages.CheckSecrets, stages.CheckSAST, stages.CheckSCA, stages.CheckSBOM} {
-		if c := scope.Node().TryFindChild(jsii.String(check)); c != nil {
+	for _, check := range stages.CheckKinds {
+		if c := scope.Node().TryFindChild(jsii.String(string(check))); c != nil {
 			if p, ok := c.(awscodebuild.PipelineProject); ok {
 				out[check] = p
 			}

@@ -127,14 +127,21 @@ const (
 	CheckerPackage = "github.com/velocity-cdk/velocity/security/cmd/velocity-check"
 )
 
-// The names of the checks: their CodePipeline action names, and the
-// "check" of a disabled-check metadata entry.
+// CheckKind is one of the line's four security checks. Its value names the
+// check everywhere: the CodePipeline action, the CodeBuild project's
+// construct id, and the "check" of the line's security metadata.
+type CheckKind string
+
+// The line's security checks, in pipeline order.
 const (
-	CheckSecrets = "Secrets"
-	CheckSAST    = "SAST"
-	CheckSCA     = "SCA"
-	CheckSBOM    = "SBOM"
+	CheckSecrets CheckKind = "Secrets"
+	CheckSAST    CheckKind = "SAST"
+	CheckSCA     CheckKind = "SCA"
+	CheckSBOM    CheckKind = "SBOM"
 )
+
+// CheckKinds are the four checks, in pipeline order.
+var CheckKinds = []CheckKind{CheckSecrets, CheckSAST, CheckSCA, CheckSBOM}
 
 // SBOMVariablesNamespace is the CodePipeline variables namespace of the
 // SBOM action; #{VelocitySBOM.SBOM_URI} is the S3 URI of the run's SBOM.
@@ -145,13 +152,32 @@ var (
 	relativePattern = regexp.MustCompile(`^[A-Za-z0-9._/@+-]+$`)
 )
 
-// checks returns the four checks with their names, in pipeline order.
-func (s *SecurityChecks) checks() []namedCheck {
-	return []namedCheck{{CheckSecrets, s.Secrets}, {CheckSAST, s.SAST}, {CheckSCA, s.SCA}, {CheckSBOM, s.SBOM}}
+// Check returns the settings of one check.
+func (s *SecurityChecks) Check(kind CheckKind) SecurityCheck {
+	switch kind {
+	case CheckSecrets:
+		return s.Secrets
+	case CheckSAST:
+		return s.SAST
+	case CheckSCA:
+		return s.SCA
+	case CheckSBOM:
+		return s.SBOM
+	}
+	return SecurityCheck{}
 }
 
-type namedCheck struct {
-	name  string
+// checks returns the four checks with their kinds, in pipeline order.
+func (s *SecurityChecks) checks() []kindCheck {
+	out := make([]kindCheck, len(CheckKinds))
+	for i, k := range CheckKinds {
+		out[i] = kindCheck{k, s.Check(k)}
+	}
+	return out
+}
+
+type kindCheck struct {
+	kind  CheckKind
 	check SecurityCheck
 }
 
@@ -166,24 +192,24 @@ func (s *SecurityChecks) Validate() error {
 	validThreshold(&ps, "Threshold", s.Threshold)
 	for _, c := range s.checks() {
 		if c.check.Off && strings.TrimSpace(c.check.Reason) == "" {
-			ps.Add(c.name+".Reason", c.check.Reason, fmt.Sprintf("why the %s check is off (audits read it), e.g. stages.Off(\"…\")", c.name))
+			ps.Add(string(c.kind)+".Reason", c.check.Reason, fmt.Sprintf("why the %s check is off (audits read it), e.g. stages.Off(\"…\")", c.kind))
 		}
 		if !c.check.Off && c.check.Reason != "" {
-			ps.Add(c.name+".Reason", c.check.Reason, "no reason on a check that is on (set Off, or use stages.Off(reason))")
+			ps.Add(string(c.kind)+".Reason", c.check.Reason, "no reason on a check that is on (set Off, or use stages.Off(reason))")
 		}
-		validThreshold(&ps, c.name+".Threshold", c.check.Threshold)
+		validThreshold(&ps, string(c.kind)+".Threshold", c.check.Threshold)
 		for i, cmd := range c.check.Install {
 			if strings.TrimSpace(cmd) == "" {
-				ps.Add(fmt.Sprintf("%s.Install[%d]", c.name, i), cmd, "a non-empty shell command")
+				ps.Add(fmt.Sprintf("%s.Install[%d]", c.kind, i), cmd, "a non-empty shell command")
 			}
 		}
 		for i, cmd := range c.check.Commands {
 			if strings.TrimSpace(cmd) == "" {
-				ps.Add(fmt.Sprintf("%s.Commands[%d]", c.name, i), cmd, "a non-empty shell command")
+				ps.Add(fmt.Sprintf("%s.Commands[%d]", c.kind, i), cmd, "a non-empty shell command")
 			}
 		}
 		if c.check.Commands != nil && len(c.check.Commands) == 0 {
-			ps.Add(c.name+".Commands", "[]", "at least one command (leave Commands nil for the ready-made scanner)")
+			ps.Add(string(c.kind)+".Commands", "[]", "at least one command (leave Commands nil for the ready-made scanner)")
 		}
 	}
 	for i, sup := range s.Suppressions {
@@ -225,8 +251,8 @@ func validRelative(ps *Problems, prop, p, want string) {
 
 // DisabledCheck is a check that does not run, and why.
 type DisabledCheck struct {
-	// Check is the check's name: "Secrets", "SAST", "SCA" or "SBOM".
-	Check string `json:"check"`
+	// Check is the check that does not run.
+	Check CheckKind `json:"check"`
 	// Reason is the team's reason, or Velocity's when the preset has no
 	// ready-made tool.
 	Reason string `json:"reason"`
@@ -236,8 +262,8 @@ type DisabledCheck struct {
 // installs and runs. The pipeline package turns each into a CodeBuild
 // project and a CodePipeline action.
 type SecurityJob struct {
-	// Check is the check's name, also its action name.
-	Check string
+	// Check is the check the job runs; it names its action.
+	Check CheckKind
 	// Tool is the scanner, with its version: "gosec v2.30.0", or "custom".
 	Tool string
 	// Threshold is the severity that fails the check ("" for SBOM).
@@ -275,33 +301,33 @@ func (s *SecurityChecks) Resolve(build *Build) (jobs []SecurityJob, disabled []D
 	r := resolver{s: s, build: build, preset: preset}
 	for _, c := range s.checks() {
 		if c.check.Off {
-			disabled = append(disabled, DisabledCheck{Check: c.name, Reason: c.check.Reason})
+			disabled = append(disabled, DisabledCheck{Check: c.kind, Reason: c.check.Reason})
 			continue
 		}
 		var job SecurityJob
 		switch {
-		case c.check.Commands != nil && c.name == CheckSBOM:
+		case c.check.Commands != nil && c.kind == CheckSBOM:
 			job = r.customSBOM(c.check)
 		case c.check.Commands != nil:
-			job = r.custom(c.name, c.check)
-		case c.name == CheckSecrets:
+			job = r.custom(string(c.kind), c.check)
+		case c.kind == CheckSecrets:
 			job = r.gitleaks(c.check)
-		case c.name == CheckSAST && goPreset:
+		case c.kind == CheckSAST && goPreset:
 			job = r.gosec(c.check)
-		case c.name == CheckSAST:
-			disabled = append(disabled, DisabledCheck{Check: c.name,
+		case c.kind == CheckSAST:
+			disabled = append(disabled, DisabledCheck{Check: c.kind,
 				Reason: "no ready-made static analysis for the " + preset.Name + " preset: set Security.SAST.Commands to run one"})
 			continue
-		case c.name == CheckSCA && goPreset:
+		case c.kind == CheckSCA && goPreset:
 			job = r.govulncheck(c.check)
-		case c.name == CheckSCA:
+		case c.kind == CheckSCA:
 			job = r.osvScanner(c.check)
-		case c.name == CheckSBOM && goPreset:
+		case c.kind == CheckSBOM && goPreset:
 			job = r.cyclonedxGomod()
-		case c.name == CheckSBOM:
+		case c.kind == CheckSBOM:
 			job = r.osvSBOM()
 		}
-		job.Check = c.name
+		job.Check = c.kind
 		job.Env = merge(merge(preset.Env, build.Env), job.Env)
 		job.Env["GOTOOLCHAIN"] = "auto"
 		if len(s.Suppressions) > 0 && job.Reports {

@@ -21,7 +21,7 @@ type SecurityActions struct {
 	// Jobs are the resolved checks, in the same order.
 	Jobs []SecurityJob
 	// Projects are the checks' CodeBuild projects, by check name.
-	Projects map[string]awscodebuild.PipelineProject
+	Projects map[CheckKind]awscodebuild.PipelineProject
 	// Findings is the report group (JUnit) of the checks' findings.
 	Findings awscodebuild.ReportGroup
 	// Logs is the log group of the checks (one stream prefix per check).
@@ -47,7 +47,7 @@ func (s *SecurityChecks) Actions(scope constructs.Construct, line *Line, build *
 		s = &SecurityChecks{}
 	}
 	jobs, disabled := s.Resolve(build)
-	out := &SecurityActions{Jobs: jobs, Disabled: disabled, Projects: map[string]awscodebuild.PipelineProject{}}
+	out := &SecurityActions{Jobs: jobs, Disabled: disabled, Projects: map[CheckKind]awscodebuild.PipelineProject{}}
 	if len(jobs) == 0 {
 		return out
 	}
@@ -68,7 +68,7 @@ func (s *SecurityChecks) Actions(scope constructs.Construct, line *Line, build *
 		project := job.project(scope, line, out, compute, timeout.Minutes())
 		out.Projects[job.Check] = project
 		props := &awscodepipelineactions.CodeBuildActionProps{
-			ActionName: jsii.String(job.Check),
+			ActionName: jsii.String(string(job.Check)),
 			Project:    project,
 			Input:      input,
 			RunOrder:   jsii.Number(runOrder),
@@ -77,7 +77,7 @@ func (s *SecurityChecks) Actions(scope constructs.Construct, line *Line, build *
 				"PIPELINE_EXECUTION_ID": {Value: jsii.String("#{codepipeline.PipelineExecutionId}")},
 			},
 		}
-		if len(job.ExportedVariables) > 0 {
+		if job.Check == CheckSBOM {
 			props.VariablesNamespace = jsii.String(SBOMVariablesNamespace)
 		}
 		out.Actions = append(out.Actions, awscodepipelineactions.NewCodeBuildAction(props))
@@ -94,13 +94,13 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 	for k, s := range j.Secrets {
 		env[k] = &awscodebuild.BuildEnvironmentVariable{Type: s.kind, Value: jsii.String(s.ref)}
 	}
-	sbom := len(j.ExportedVariables) > 0
+	sbom := j.Check == CheckSBOM
 	if sbom {
 		env["VELOCITY_ARTIFACT_BUCKET"] = &awscodebuild.BuildEnvironmentVariable{Value: line.ArtifactBucket.BucketName()}
 	}
 	install := map[string]interface{}{"commands": j.Install}
 	runtimes := jobRuntimes(scope, j.Runtimes)
-	checkJob(scope, j.Check, "bash", runtimes, j.Install, j.Commands, image.GoCachePaths(), j.Env)
+	checkJob(scope, string(j.Check), "bash", runtimes, j.Install, j.Commands, image.GoCachePaths(), j.Env)
 	if len(runtimes) > 0 {
 		install["runtime-versions"] = runtimes.object()
 	}
@@ -127,11 +127,11 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 			},
 		}
 	}
-	description := "Velocity security check " + j.Check + ": " + j.Tool
+	description := "Velocity security check " + string(j.Check) + ": " + j.Tool
 	if j.Threshold != "" {
 		description += ", fails at " + string(j.Threshold) + " and above"
 	}
-	project := awscodebuild.NewPipelineProject(scope, jsii.String(j.Check), &awscodebuild.PipelineProjectProps{
+	project := awscodebuild.NewPipelineProject(scope, jsii.String(string(j.Check)), &awscodebuild.PipelineProjectProps{
 		Description: jsii.String(description),
 		BuildSpec:   awscodebuild.BuildSpec_FromObject(&spec),
 		Environment: &awscodebuild.BuildEnvironment{
@@ -144,7 +144,7 @@ func (j SecurityJob) project(scope constructs.Construct, line *Line, out *Securi
 		Cache:                awscodebuild.Cache_Local(awscodebuild.LocalCacheMode_CUSTOM),
 		Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{
 			LogGroup: out.Logs,
-			Prefix:   jsii.String(strings.ToLower(j.Check)),
+			Prefix:   jsii.String(strings.ToLower(string(j.Check))),
 		}},
 	})
 	if j.Reports {

@@ -24,7 +24,7 @@ func ExampleOff() {
 	fmt.Println("problems:", checks.Validate())
 	jobs, disabled := checks.Resolve(nil)
 	for _, j := range jobs {
-		fmt.Println(strings.TrimSpace(j.Check + ": " + j.Tool + " " + string(j.Threshold)))
+		fmt.Println(strings.TrimSpace(string(j.Check) + ": " + j.Tool + " " + string(j.Threshold)))
 	}
 	fmt.Printf("off: %s (%s)\n", disabled[0].Check, disabled[0].Reason)
 

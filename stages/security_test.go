@@ -61,7 +61,7 @@ func TestSecurityChecksValidate(t *testing.T) {
 func jobNames(jobs []stages.SecurityJob) string {
 	var out []string
 	for _, j := range jobs {
-		out = append(out, j.Check+"="+j.Tool)
+		out = append(out, string(j.Check)+"="+j.Tool)
 	}
 	return strings.Join(out, " ")
 }
@@ -118,7 +118,7 @@ func allCommands(j stages.SecurityJob) string {
 func TestSecurityJobCommands(t *testing.T) {
 	jobs, _ := (&stages.SecurityChecks{Threshold: security.Medium, SAST: stages.SecurityCheck{Threshold: security.Critical}}).
 		Resolve(&stages.Build{Directory: "infra", Job: stages.Job{Env: map[string]string{"GOPRIVATE": "example.com/*"}}})
-	byCheck := map[string]stages.SecurityJob{}
+	byCheck := map[stages.CheckKind]stages.SecurityJob{}
 	for _, j := range jobs {
 		byCheck[j.Check] = j
 		cmds := allCommands(j)
@@ -135,7 +135,7 @@ func TestSecurityJobCommands(t *testing.T) {
 			t.Errorf("%s install starts with %q", j.Check, j.Install[0])
 		}
 	}
-	for check, wants := range map[string][]string{
+	for check, wants := range map[stages.CheckKind][]string{
 		"Secrets": {`cd "$CODEBUILD_SRC_DIR" && gitleaks dir .`, "-threshold MEDIUM", `(cd "$CODEBUILD_SRC_DIR/infra" && go run ` + stages.CheckerPackage + " -tool gitleaks"},
 		"SAST":    {`cd "$CODEBUILD_SRC_DIR/infra" && gosec`, "-severity high", "-threshold CRITICAL", `-base "$CODEBUILD_SRC_DIR/infra"`},
 		"SCA":     {`cd "$CODEBUILD_SRC_DIR/infra" && rc=0 && { govulncheck -format json ./...`, "vulnerability database unreachable", "-threshold MEDIUM", `-junit "$REPORTS_DIR/govulncheck.xml"`},
