@@ -100,8 +100,10 @@ func (l *AssemblyLine) build(p Props) {
 				DisplayName: "Velocity line " + *awscdk.Stack_Of(l).StackName()})
 		}
 	}
-	source := p.Source.Produce(l, shared)
-	build := p.Build.Step(l, shared, source)
+	plan := stages.NewPlan(l, shared)
+	for _, s := range p.lineSteps() {
+		plan.Add(s.prop, s.step)
+	}
 
 	pipelineProps := &awscodepipeline.PipelineProps{
 		PipelineType:             awscodepipeline.PipelineType_V2,
@@ -119,7 +121,7 @@ func (l *AssemblyLine) build(p Props) {
 	l.Pipeline = awscodepipeline.NewPipeline(l, jsii.String("Pipeline"), pipelineProps)
 	l.CDKPipeline = pipelines.NewCodePipeline(l, jsii.String("Line"), &pipelines.CodePipelineProps{
 		CodePipeline: l.Pipeline,
-		Synth:        build,
+		Synth:        plan.Synth,
 		SelfMutation: jsii.Bool(true),
 		// Pinned, so self-mutation and asset publishing run the same tools
 		// on every run instead of whatever npm calls latest that day.
@@ -145,7 +147,7 @@ func (l *AssemblyLine) build(p Props) {
 	var steps []*lineStage
 	if staging != nil {
 		steps = append(steps, staging)
-		l.addStaging(p, staging, source, l.permissionsChecks(p, production))
+		l.addStaging(p, plan, staging, l.permissionsChecks(p, production))
 	}
 	steps = append(steps, production...)
 	l.addProduction(production)
@@ -158,17 +160,13 @@ func (l *AssemblyLine) build(p Props) {
 	for _, ls := range steps {
 		ls.resolveName(l)
 	}
-	p.Source.Connect(l, l.Pipeline, (*stage(l.Pipeline, "Source").Actions())[0])
+	built := stages.Built{Pipeline: l.Pipeline}
 	first := firstProduction(steps)
-	if p.Approval != nil && first != nil {
-		l.Pipeline.AddStage(&awscodepipeline.StageOptions{
-			StageName: jsii.String("Approval"),
-			Placement: &awscodepipeline.StagePlacement{RightBefore: stage(l.Pipeline, first.name)},
-			Actions:   &[]awscodepipeline.IAction{p.Approval.Action(l, shared)},
-		})
+	if first != nil {
+		built.FirstProduction = stages.PipelineStage(l.Pipeline, first.name)
 	}
+	plan.Wire(built)
 	l.addConditions(steps)
-	l.addSecurityChecks(p)
 	if !p.NoMonitoring {
 		l.monitor(steps)
 	}
@@ -307,15 +305,13 @@ func (l *AssemblyLine) permissionsChecks(p Props, production []*lineStage) []pip
 	return checks
 }
 
-// addStaging adds the staging stage: its deploy, then the acceptance tests
-// and the permissions checks in parallel, with the team's post steps.
-func (l *AssemblyLine) addStaging(p Props, staging *lineStage, source pipelines.IFileSetProducer, checks []pipelines.Step) {
-	var post []pipelines.Step
-	if p.Acceptance != nil {
-		tests, err := p.Acceptance.Step(l, source, l.Staging)
-		l.reportError("Acceptance", err)
-		post = append(post, tests)
-	} else {
+// addStaging adds the staging stage: its deploy, then the steps that run
+// after it (the acceptance tests), the permissions checks and the team's
+// post steps, in parallel.
+func (l *AssemblyLine) addStaging(p Props, plan *stages.Plan, staging *lineStage, checks []pipelines.Step) {
+	post, err := plan.StagingSteps(l.Staging)
+	l.reportError("", err)
+	if p.Acceptance == nil {
 		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:no-acceptance-tests"),
 			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
 	}
@@ -378,17 +374,6 @@ func stepList(s []pipelines.Step) *[]pipelines.Step {
 		return nil
 	}
 	return &s
-}
-
-// stage returns the pipeline stage with the given name; BuildPipeline has
-// created it.
-func stage(p awscodepipeline.Pipeline, name string) awscodepipeline.IStage {
-	for _, s := range *p.Stages() {
-		if *s.StageName() == name {
-			return s
-		}
-	}
-	panic("velocity: pipeline has no stage " + name)
 }
 
 // ToString returns the construct path of the line. (Defining one method of

@@ -145,8 +145,9 @@ func (p Props) problems() stages.Problems {
 	if p.App == nil {
 		ps.Add("App", "nil", "a stages.StageFunc that builds the app's awscdk.Stage for an environment")
 	}
-	ps.NestError("Source", p.Source.Validate())
-	ps.NestError("Build", p.Build.Validate())
+	for _, s := range p.lineSteps() {
+		ps.NestError(s.prop, s.step.Validate())
+	}
 	if p.Staging == nil {
 		ps.Add("Production", "set without Staging", "a Staging environment too: every change is deployed to staging and tested there before production")
 	}
@@ -167,10 +168,6 @@ func (p Props) problems() stages.Problems {
 		ps.NestError(fmt.Sprintf("Waves[%d]", i), w.Validate())
 	}
 	p.nameProblems(&ps)
-	if p.Acceptance != nil {
-		ps.NestError("Acceptance", p.Acceptance.Validate())
-	}
-	ps.NestError("Security", p.Security.Validate())
 	if p.Alerts == nil && !p.NoMonitoring {
 		if err := (&monitoring.AlertsProps{Emails: p.AlertEmails}).Validate(); err != nil {
 			ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "email addresses SNS can subscribe: "+err.Error())
@@ -183,7 +180,6 @@ func (p Props) problems() stages.Problems {
 		if p.Production == nil && len(p.Waves) == 0 {
 			ps.Add("Approval", "set", "no Approval when the line has no Production environment")
 		}
-		ps.NestError("Approval", p.Approval.Validate())
 	}
 	switch p.ExecutionMode {
 	case awscodepipeline.ExecutionMode_QUEUED, awscodepipeline.ExecutionMode_SUPERSEDED:
@@ -194,6 +190,30 @@ func (p Props) problems() stages.Problems {
 		ps.Add("PipelineName", p.PipelineName, "1 to 100 letters, digits and . @ _ -")
 	}
 	return ps
+}
+
+// propStep is a built-in step of the line and the prop that sets it.
+type propStep struct {
+	prop string
+	step stages.LineStep
+}
+
+// lineSteps returns the line's built-in steps besides the deploys, in line
+// order: what New validates first and then adds to the plan of the line.
+// Defaults are applied.
+func (p Props) lineSteps() []propStep {
+	steps := []propStep{{"Source", stages.SourceStep(p.Source)}, {"Build", p.Build}}
+	if p.Acceptance != nil {
+		steps = append(steps, propStep{"Acceptance", p.Acceptance})
+	}
+	if p.Approval != nil {
+		steps = append(steps, propStep{"Approval", p.Approval})
+	}
+	security := p.Security
+	if security == nil {
+		security = &stages.SecurityChecks{}
+	}
+	return append(steps, propStep{"Security", security})
 }
 
 // named is one name the line uses: a CDK stage id or a pipeline stage name.

@@ -48,7 +48,7 @@ func securityMetadata(t *testing.T, line *pipeline.AssemblyLine, typ string) []s
 			}
 			d := m.Data.(map[string]interface{})
 			switch typ {
-			case pipeline.SecurityCheckDisabledMetadata:
+			case stages.SecurityCheckDisabledMetadata:
 				out = append(out, fmt.Sprintf("%v: %v", d["check"], d["reason"]))
 			default:
 				out = append(out, fmt.Sprintf("%v: %v %v", d["check"], d["tool"], d["threshold"]))
@@ -170,7 +170,7 @@ func TestSecurityChecksByDefault(t *testing.T) {
 			"Fn::Join": []interface{}{"", []interface{}{map[string]interface{}{"Fn::GetAtt": []interface{}{assertions.Match_StringLikeRegexp(jsii.String("LineArtifacts.*")), "Arn"}}, "/sbom/*"}}}},
 	})}})
 
-	if got := securityMetadata(t, line, pipeline.SecurityCheckDisabledMetadata); len(got) != 0 {
+	if got := securityMetadata(t, line, stages.SecurityCheckDisabledMetadata); len(got) != 0 {
 		t.Errorf("disabled checks = %v, want none", got)
 	}
 	want := []string{
@@ -179,7 +179,7 @@ func TestSecurityChecksByDefault(t *testing.T) {
 		"SCA: govulncheck " + stages.GovulncheckVersion + " HIGH",
 		"Secrets: gitleaks " + stages.GitleaksVersion + " HIGH",
 	}
-	if got := securityMetadata(t, line, pipeline.SecurityCheckMetadata); strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := securityMetadata(t, line, stages.SecurityCheckMetadata); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("check metadata:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if got := len(line.SecurityProjects()); got != 4 {
@@ -210,7 +210,7 @@ func TestSecurityCheckOffIsRecorded(t *testing.T) {
 		}
 	}
 	want := "SBOM: SBOMs come from the release process\nSecrets: no secrets in this repo: generated code only"
-	if got := strings.Join(securityMetadata(t, line, pipeline.SecurityCheckDisabledMetadata), "\n"); got != want {
+	if got := strings.Join(securityMetadata(t, line, stages.SecurityCheckDisabledMetadata), "\n"); got != want {
 		t.Errorf("disabled-check metadata:\n%s\nwant:\n%s", got, want)
 	}
 
@@ -232,7 +232,7 @@ func TestSecurityCheckOffIsRecorded(t *testing.T) {
 	var found []string
 	for path, entries := range metadata {
 		for _, e := range entries {
-			if d, ok := e.Data.(map[string]interface{}); ok && e.Type == pipeline.SecurityCheckDisabledMetadata {
+			if d, ok := e.Data.(map[string]interface{}); ok && e.Type == stages.SecurityCheckDisabledMetadata {
 				found = append(found, fmt.Sprintf("%s %v: %v", path, d["check"], d["reason"]))
 			}
 		}
@@ -307,7 +307,7 @@ func TestSecurityCheckOptions(t *testing.T) {
 				"Value": `{"suppressions":[{"id":"G402","reason":"local test server only","expires":"2026-12-31","tool":"gosec"}]}`},
 		})},
 	})
-	if got := securityMetadata(t, line, pipeline.SecurityCheckMetadata); !strings.Contains(strings.Join(got, ","), "SCA: govulncheck "+stages.GovulncheckVersion+" CRITICAL") {
+	if got := securityMetadata(t, line, stages.SecurityCheckMetadata); !strings.Contains(strings.Join(got, ","), "SCA: govulncheck "+stages.GovulncheckVersion+" CRITICAL") {
 		t.Errorf("metadata = %v", got)
 	}
 }
@@ -338,7 +338,7 @@ func TestSecurityChecksForOtherPresets(t *testing.T) {
 	if sbom := specOf(t, tpl, "SecuritySBOM"); !strings.Contains(sbom, `--all-packages --format cyclonedx-1-6 --output-file "$VELOCITY_SBOM"`) {
 		t.Errorf("SBOM buildspec:\n%s", sbom)
 	}
-	if got := securityMetadata(t, line, pipeline.SecurityCheckDisabledMetadata); len(got) != 1 || !strings.HasPrefix(got[0], "SAST: no ready-made static analysis for the Node preset") {
+	if got := securityMetadata(t, line, stages.SecurityCheckDisabledMetadata); len(got) != 1 || !strings.HasPrefix(got[0], "SAST: no ready-made static analysis for the Node preset") {
 		t.Errorf("disabled = %v", got)
 	}
 	var warned bool

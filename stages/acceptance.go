@@ -55,6 +55,14 @@ func (a *AcceptanceTests) Validate() error {
 	return ps.Err()
 }
 
+// AddTo implements LineStep: the tests run after the staging deploy,
+// against staging, from the source.
+func (a *AcceptanceTests) AddTo(plan *Plan) {
+	plan.AfterStaging(func(staging awscdk.Stage) (pipelines.Step, error) {
+		return a.Step(plan.Scope, plan.Source, staging)
+	})
+}
+
 // Step creates the acceptance test step for the deployed stage. It reports
 // a Problem for each output in Outputs that the stage does not have.
 func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFileSetProducer, stage awscdk.Stage) (pipelines.Step, error) {

@@ -53,6 +53,21 @@ func (a *Approval) Validate() error {
 	return ps.Err()
 }
 
+// AddTo implements LineStep: a stage named Approval right before the
+// first production stage; nothing when the line ends at staging.
+func (a *Approval) AddTo(plan *Plan) {
+	plan.OnPipeline(func(b Built) {
+		if b.FirstProduction == nil {
+			return
+		}
+		b.Pipeline.AddStage(&awscodepipeline.StageOptions{
+			StageName: jsii.String("Approval"),
+			Placement: &awscodepipeline.StagePlacement{RightBefore: b.FirstProduction},
+			Actions:   &[]awscodepipeline.IAction{a.Action(plan.Scope, plan.Line)},
+		})
+	})
+}
+
 // Action creates the approval action, and its topic unless Topic is set.
 func (a *Approval) Action(scope constructs.Construct, line *Line) awscodepipeline.IAction {
 	topic := a.Topic

@@ -144,6 +144,13 @@ func (b *Build) Validate() error {
 	return ps.Err()
 }
 
+// AddTo implements LineStep: the build reads the source and becomes the
+// line's synth step.
+func (b *Build) AddTo(plan *Plan) {
+	plan.Build = b
+	plan.Synth = b.Step(plan.Scope, plan.Line, plan.Source)
+}
+
 // Step creates the Build step of the line, reading input and writing the
 // cloud assembly as its primary output.
 func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFileSetProducer) pipelines.CodeBuildStep {

@@ -36,9 +36,11 @@ func (l *List) Add(prop, value, want string) {
 // "Repository" found while validating the source becomes "Source.Repository".
 func (l *List) Nest(prefix string, nested List) {
 	for _, p := range nested {
-		if p.Prop == "" {
+		switch {
+		case prefix == "":
+		case p.Prop == "":
 			p.Prop = prefix
-		} else {
+		default:
 			p.Prop = prefix + "." + p.Prop
 		}
 		*l = append(*l, p)
