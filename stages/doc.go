@@ -7,8 +7,15 @@
 // the manual Approval before production.
 //
 // The values are plain Go structs whose zero fields are production-grade
-// defaults; pipeline.New composes them into a line, and every Validate
-// reports all mistakes at once. Every CodeBuild job a step creates runs on
+// defaults; where "off" must differ from "default", a named value says so
+// (Setting's Enabled and Disabled, NoBakeTime, Off). Every Validate returns
+// one error that joins a Problem per mistake, so all are reported at once.
+//
+// Production is a rollout of waves: a single Deploy is a wave of one
+// environment (Deploy.Wave), and the line checks, gates and monitors both
+// the same way. Every other step keeps one contract, LineStep: Validate,
+// then AddTo the line's Plan; pipeline.New validates all of them first and
+// then adds each in line order. Every CodeBuild job a step creates runs on
 // BuildImage (aws/codebuild/standard:7.0) with the toolchains it needs
 // pinned (Runtimes), so that `velocity local` can run it on a laptop as
 // CodeBuild would.
