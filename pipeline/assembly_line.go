@@ -316,6 +316,10 @@ func (l *AssemblyLine) addStaging(p Props, plan *stages.Plan, staging *lineStage
 			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
 	}
 	post = append(append(post, checks...), staging.post...)
+	if err := uniqueStepIDs("Staging", staging.pre, post); err != nil {
+		l.reportError("", err)
+		return
+	}
 	l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: stepList(staging.pre), Post: stepList(post)})
 }
 
@@ -336,9 +340,9 @@ func (l *AssemblyLine) addProduction(production []*lineStage) {
 func (l *AssemblyLine) deploy(p Props, ls *lineStage, envProp string, env stages.Environment) *deployed {
 	var ps stages.Problems
 	defer func() { l.report(ps) }()
-	stage := p.App(l, env.Name, env)
+	stage, problem := l.buildStage(p, envProp, env)
 	if stage == nil {
-		ps.Add("App", "nil stage", "App to return the awscdk.Stage it created for "+envProp)
+		ps.Add("App", env.Name, problem)
 		return nil
 	}
 	for _, a := range p.StageAspects {

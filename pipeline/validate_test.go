@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -83,6 +84,14 @@ func TestValidateRejects(t *testing.T) {
 		{"wave too large", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Waves: []*stages.Wave{{Name: "All", Environments: []stages.Environment{{Name: "A"}, {Name: "B"}, {Name: "C"}, {Name: "D"}, {Name: "E"}, {Name: "F"}}}}}, "Waves[0].Environments", "6 environments"},
 		{"bad freeze reason", &pipeline.Props{App: noStage, ChangeFreeze: "freeze: <holidays>"}, "ChangeFreeze", "freeze: <holidays>"},
 		{"bad pipeline name", &pipeline.Props{App: noStage, PipelineName: "my pipeline"}, "PipelineName", "my pipeline"},
+		{"build compute type", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{ComputeType: "HUGE"}}}, "Build.ComputeType", "HUGE"},
+		{"lambda compute type", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{ComputeType: awscodebuild.ComputeType_LAMBDA_1GB}}}, "Build.ComputeType", "LAMBDA_1GB"},
+		{"security compute type", &pipeline.Props{App: noStage, Security: &stages.SecurityChecks{ComputeType: "big"}}, "Security.ComputeType", "big"},
+		{"acceptance compute type", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}, ComputeType: "BUILD_GENERAL1_SMALL"}}}, "Acceptance.ComputeType", "BUILD_GENERAL1_SMALL"},
+		{"blank install command", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Install: []string{"  \t"}}}}, "Build.Install[0]", "  \t"},
+		{"blank acceptance command", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{" "}}}}, "Acceptance.Commands[0]", " "},
+		{"cron out of range", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* 99 25 ? FOO BAR"}}}}, "Staging.Window.Cron", "* 99 25 ? FOO BAR"},
+		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,6 +124,8 @@ func TestValidateAccepts(t *testing.T) {
 		{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Beta", Account: "111111111111", Region: "us-east-1"}}},
 		{App: noStage, Acceptance: stages.GoAcceptanceTests("./acceptance/..."), Approval: &stages.Approval{Emails: []string{"team@example.com"}, ReviewURL: "https://example.com/dash"},
 			ExecutionMode: awscodepipeline.ExecutionMode_SUPERSEDED, PipelineName: "shop-line"},
+		{App: noStage, Approval: &stages.Approval{Comment: strings.Repeat("é", 300)}}, // 300 characters, 600 bytes
+		{App: noStage, Build: &stages.Build{Job: stages.Job{ComputeType: awscodebuild.ComputeType_X2_LARGE}}},
 	}
 	for i, p := range valid {
 		if err := p.Validate(); err != nil {

@@ -41,8 +41,9 @@ func (a *Approval) Validate() error {
 			ps.Add(fmt.Sprintf("Emails[%d]", i), e, "an email address like team@example.com")
 		}
 	}
-	if len(a.Comment) > 500 {
-		ps.Add("Comment", a.Comment[:40]+"...", "at most 500 characters")
+	// CodePipeline counts characters, not bytes: 300 "é" are 300.
+	if runes := []rune(a.Comment); len(runes) > 500 {
+		ps.Add("Comment", string(runes[:40])+"...", fmt.Sprintf("at most 500 characters (it has %d)", len(runes)))
 	}
 	if a.ReviewURL != "" {
 		u, err := url.Parse(a.ReviewURL)

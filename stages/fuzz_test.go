@@ -23,6 +23,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/internal/problem"
@@ -505,8 +506,8 @@ func FuzzApproval(f *testing.F) {
 				t.Fatalf("email %q: problem reported = %v, ValidEmail = %v", e, got, stages.ValidEmail(e))
 			}
 		}
-		if len(comment) > 500 && len(find(ps, "Comment")) == 0 {
-			t.Fatalf("comment of %d characters accepted; want at most 500", len(comment))
+		if n := utf8.RuneCountInString(comment); (n > 500) != (len(find(ps, "Comment")) > 0) {
+			t.Fatalf("comment of %d characters: problem reported = %v; want one exactly above 500", n, n <= 500)
 		}
 		if len(find(ps, "ReviewURL")) == 0 && reviewURL != "" {
 			u, err := url.Parse(reviewURL)

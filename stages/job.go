@@ -2,7 +2,9 @@ package stages
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -55,16 +57,9 @@ const (
 )
 
 func (j *Job) validate(ps *Problems) {
-	for i, c := range j.Install {
-		if c == "" {
-			ps.Add(fmt.Sprintf("Install[%d]", i), c, "a non-empty shell command")
-		}
-	}
-	for i, c := range j.Commands {
-		if c == "" {
-			ps.Add(fmt.Sprintf("Commands[%d]", i), c, "a non-empty shell command")
-		}
-	}
+	validCommands(ps, "Install", j.Install)
+	validCommands(ps, "Commands", j.Commands)
+	validComputeType(ps, "ComputeType", j.ComputeType)
 	for _, name := range sortedKeys(j.Env) {
 		if !validEnvVar(name) {
 			ps.Add("Env", name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
@@ -85,6 +80,34 @@ func (j *Job) validate(ps *Problems) {
 		ps.Add("Timeout", j.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
 	}
 	j.Runtimes.validate("Runtimes", ps)
+}
+
+// validCommands checks that each command has something to run: a blank
+// line in a buildspec passes and hides a command that was meant to be there.
+func validCommands(ps *Problems, prop string, cmds []string) {
+	for i, c := range cmds {
+		if strings.TrimSpace(c) == "" {
+			ps.Add(fmt.Sprintf("%s[%d]", prop, i), c, "a non-empty shell command")
+		}
+	}
+}
+
+// computeTypes are the CodeBuild compute types of an on-demand Linux
+// container fleet, which the line's image (BuildImage) runs on. Lambda
+// compute needs Lambda images; attribute-based and custom instance types
+// need a reserved fleet.
+var computeTypes = []awscodebuild.ComputeType{
+	awscodebuild.ComputeType_SMALL, awscodebuild.ComputeType_MEDIUM, awscodebuild.ComputeType_LARGE,
+	awscodebuild.ComputeType_X_LARGE, awscodebuild.ComputeType_X2_LARGE,
+}
+
+// validComputeType checks a compute type before it reaches jsii, which
+// cannot even read one that is not in its enum.
+func validComputeType(ps *Problems, prop string, ct awscodebuild.ComputeType) {
+	if ct == "" || slices.Contains(computeTypes, ct) {
+		return
+	}
+	ps.Add(prop, string(ct), "one of awscodebuild.ComputeType_SMALL, _MEDIUM, _LARGE, _X_LARGE or _X2_LARGE (the line's jobs run on a Linux container image)")
 }
 
 // jobSpec is how a Job becomes a CodeBuildStep.

@@ -190,6 +190,7 @@ func (s *SecurityChecks) Validate() error {
 		return ps.Err()
 	}
 	validThreshold(&ps, "Threshold", s.Threshold)
+	validComputeType(&ps, "ComputeType", s.ComputeType)
 	for _, c := range s.checks() {
 		if c.check.Off && strings.TrimSpace(c.check.Reason) == "" {
 			ps.Add(string(c.kind)+".Reason", c.check.Reason, fmt.Sprintf("why the %s check is off (audits read it), e.g. stages.Off(\"…\")", c.kind))
@@ -198,16 +199,8 @@ func (s *SecurityChecks) Validate() error {
 			ps.Add(string(c.kind)+".Reason", c.check.Reason, "no reason on a check that is on (set Off, or use stages.Off(reason))")
 		}
 		validThreshold(&ps, string(c.kind)+".Threshold", c.check.Threshold)
-		for i, cmd := range c.check.Install {
-			if strings.TrimSpace(cmd) == "" {
-				ps.Add(fmt.Sprintf("%s.Install[%d]", c.kind, i), cmd, "a non-empty shell command")
-			}
-		}
-		for i, cmd := range c.check.Commands {
-			if strings.TrimSpace(cmd) == "" {
-				ps.Add(fmt.Sprintf("%s.Commands[%d]", c.kind, i), cmd, "a non-empty shell command")
-			}
-		}
+		validCommands(&ps, string(c.kind)+".Install", c.check.Install)
+		validCommands(&ps, string(c.kind)+".Commands", c.check.Commands)
 		if c.check.Commands != nil && len(c.check.Commands) == 0 {
 			ps.Add(string(c.kind)+".Commands", "[]", "at least one command (leave Commands nil for the ready-made scanner)")
 		}

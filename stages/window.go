@@ -2,7 +2,6 @@ package stages
 
 import (
 	"regexp"
-	"strings"
 	"time"
 	// Embeds the IANA time zone database, so time zones validate on every
 	// machine, including CI images without /usr/share/zoneinfo.
@@ -28,27 +27,9 @@ type Window struct {
 // that CodePipeline would not take.
 var ianaZone = regexp.MustCompile(`^(UTC|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$`)
 
-var cronField = []*regexp.Regexp{
-	regexp.MustCompile(`^\*$`), // seconds: CodePipeline allows only *
-	regexp.MustCompile(`^[0-9,\-*/]+$`),
-	regexp.MustCompile(`^[0-9,\-*/]+$`),
-	regexp.MustCompile(`^([0-9,\-*?/LW]+|L-[0-9]+)$`),
-	regexp.MustCompile(`^[0-9A-Za-z,\-*/]+$`),
-	regexp.MustCompile(`^[0-9A-Za-z,\-*?/L#]+$`),
-	regexp.MustCompile(`^[0-9,\-*/]*$`),
-}
-
 func (w Window) validate(prop string, ps *Problems) {
-	fields := strings.Fields(w.Cron)
-	ok := len(fields) == 6 || len(fields) == 7
-	for i := 0; ok && i < len(fields); i++ {
-		ok = cronField[i].MatchString(fields[i])
-	}
-	if ok {
-		ok = fields[3] == "?" || fields[5] == "?" || fields[3] == "*" || fields[5] == "*"
-	}
-	if !ok {
-		ps.Add(prop+".Cron", w.Cron, `a CodePipeline cron expression of 6 or 7 fields with "*" seconds and "?" in day-of-month or day-of-week, e.g. "* * 9-16 ? * MON-THU"`)
+	if why := cronProblem(w.Cron); why != "" {
+		ps.Add(prop+".Cron", w.Cron, `a CodePipeline cron expression of 6 or 7 fields with "*" seconds and "?" in day-of-month or day-of-week, e.g. "* * 9-16 ? * MON-THU" (`+why+`)`)
 	}
 	if w.TimeZone != "" {
 		if _, err := time.LoadLocation(w.TimeZone); err != nil || !ianaZone.MatchString(w.TimeZone) {

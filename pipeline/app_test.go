@@ -1,0 +1,86 @@
+package pipeline_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/cdktest"
+	"github.com/velocity-cdk/velocity/pipeline"
+	"github.com/velocity-cdk/velocity/stages"
+)
+
+// Mistakes that only show when the line calls the team's App or adds its
+// steps are synth errors too: no Go panic, no jsii stack, one message
+// naming the prop and the environment.
+func TestMistakesFoundWhileBuildingAreErrors(t *testing.T) {
+	var shared awscdk.Stage
+	sameStage := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		if shared == nil {
+			shared = bucketApp(scope, id, env)
+		}
+		return shared
+	}
+	var root awscdk.App
+	underTheApp := func(_ constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		return bucketApp(root, id, env)
+	}
+	ignoresID := func(scope constructs.Construct, _ string, env stages.Environment) awscdk.Stage {
+		return bucketApp(scope, "Service"+env.Name, env)
+	}
+	panics := func(constructs.Construct, string, stages.Environment) awscdk.Stage {
+		panic("config file service.yaml not found")
+	}
+	inlineCode := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+		stack := awscdk.NewStack(stage, jsii.String("Service"), nil)
+		awslambda.NewFunction(stack, jsii.String("Fn"), &awslambda.FunctionProps{Runtime: awslambda.Runtime_PROVIDED_AL2023(),
+			Handler: jsii.String("bootstrap"), Code: awslambda.Code_FromInline(jsii.String("exit 0"))})
+		return stage
+	}
+	shell := func(id string) []pipelines.Step {
+		return []pipelines.Step{pipelines.NewShellStep(jsii.String(id), &pipelines.ShellStepProps{Commands: jsii.Strings("true")})}
+	}
+	for _, c := range []struct {
+		name  string
+		props pipeline.Props
+		want  []string
+	}{
+		{"App returns the same stage twice", pipeline.Props{App: sameStage}, []string{"App: \"Production\"", "in the scope it is given"}},
+		{"App builds its stage under the App", pipeline.Props{App: underTheApp}, []string{"App: \"Staging\"", "in the scope it is given"}},
+		{"App ignores the id", pipeline.Props{App: ignoresID}, []string{"App: \"Staging\"", "with the id it is given"}},
+		{"App panics", pipeline.Props{App: panics}, []string{"App: \"Staging\"", "it panicked: config file service.yaml not found"}},
+		{"aws-cdk-lib refuses the App's code", pipeline.Props{App: inlineCode}, []string{"App: \"Staging\"", "it panicked: "}},
+		{"step named like the acceptance tests", pipeline.Props{Acceptance: stages.GoAcceptanceTests("./acceptance/..."),
+			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("AcceptanceTests")}}, []string{`Staging: "AcceptanceTests"`, "acceptance tests are AcceptanceTests"}},
+		{"step named like the permissions check", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("PermissionsCheck")},
+			Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}}}, []string{`Staging: "PermissionsCheck"`, "permissions checks are PermissionsCheck"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			shared = nil
+			root = awscdk.NewApp(nil)
+			stack := awscdk.NewStack(root, jsii.String("Pipe"), nil)
+			props := c.props
+			if props.App == nil {
+				props.App = bucketApp
+			}
+			cdktest.Check(t, func() {
+				pipeline.New(stack, "Line", &props)
+				root.Synth(nil)
+			})
+			errs := strings.Join(cdktest.Errors(t, stack), "\n")
+			for _, w := range c.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("errors lack %q:\n%s", w, errs)
+				}
+			}
+			if strings.Contains(errs, "program.js") || strings.Contains(errs, "goroutine ") {
+				t.Errorf("errors carry a stack:\n%s", errs)
+			}
+		})
+	}
+}
