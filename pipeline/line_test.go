@@ -595,3 +595,35 @@ func synthAllowingErrors(t *testing.T, props pipeline.Props) awscdk.Stack {
 	cdktest.Check(t, func() { pipeline.New(stack, "Line", &props) })
 	return stack
 }
+
+// A bucket that can never start the line, or whose uploads are not
+// versioned, is refused at synth; a bucket imported by name is trusted.
+func TestS3SourceBucketMustBeVersionedAndNotify(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		props *awss3.BucketProps
+		want  string
+	}{
+		{"neither", &awss3.BucketProps{}, "Versioned and EventBridgeEnabled"},
+		{"not versioned", &awss3.BucketProps{EventBridgeEnabled: jsii.Bool(true)}, "a bucket with Versioned set"},
+		{"no EventBridge", &awss3.BucketProps{Versioned: jsii.Bool(true)}, "a bucket with EventBridgeEnabled set"},
+		{"both", &awss3.BucketProps{Versioned: jsii.Bool(true), EventBridgeEnabled: jsii.Bool(true)}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Pipe"), nil)
+			bucket := awss3.NewBucket(stack, jsii.String("Uploads"), c.props)
+			err := (&pipeline.Props{App: bucketApp, Source: stages.S3(bucket, "src.zip")}).Validate()
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), "Source.Bucket") || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("Validate() = %v, want a Source.Bucket problem with %q", err, c.want)
+			}
+		})
+	}
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Pipe"), nil)
+	imported := awss3.Bucket_FromBucketName(stack, jsii.String("Imported"), jsii.String("shop-sources"))
+	if err := (&pipeline.Props{App: bucketApp, Source: stages.S3(imported, "src.zip")}).Validate(); err != nil {
+		t.Errorf("an imported bucket: Validate() = %v, want nil", err)
+	}
+}

@@ -52,6 +52,9 @@ func (s *s3Source) Validate() error {
 	if !s.own && s.bucket == nil {
 		ps.Add("Bucket", "nil", "an awss3.IBucket (versioned, EventBridgeEnabled), or stages.SourceBucket() to let the line create one")
 	}
+	if problem := unusableBucket(s.bucket); problem != "" {
+		ps.Add("Bucket", *s.bucket.Node().Path(), problem)
+	}
 	if s.key == "" || strings.HasPrefix(s.key, "/") || len(s.key) > 1024 {
 		ps.Add("Key", s.key, `an S3 object key without a leading "/", e.g. "source.zip"`)
 	}
@@ -92,6 +95,42 @@ func (s *s3Source) Connect(scope constructs.Construct, pipeline awscodepipeline.
 			Value:       s.bucket.BucketName(),
 		})
 	}
+}
+
+// unusableBucket says why a bucket defined in this app cannot be the
+// line's source, or "": without versioning a run cannot be traced to what
+// it shipped, and without EventBridge notifications no upload ever starts
+// the line. A bucket imported by name or ARN cannot be checked at synth.
+func unusableBucket(b awss3.IBucket) string {
+	bucket, ok := b.(awss3.Bucket)
+	if !ok {
+		return ""
+	}
+	cfn, ok := bucket.Node().DefaultChild().(awss3.CfnBucket)
+	if !ok {
+		return ""
+	}
+	versioned := false
+	if vc := cfn.VersioningConfiguration(); vc != nil {
+		if m, ok := awscdk.Stack_Of(cfn).Resolve(vc).(map[string]interface{}); ok {
+			versioned = m["status"] == "Enabled"
+		}
+	}
+	// aws-cdk-lib creates the bucket's notifications resource when
+	// EventBridgeEnabled (or another notification) is set.
+	notified := false
+	if n := bucket.Node().TryFindChild(jsii.String("Notifications")); n != nil {
+		notified = n.Node().TryFindChild(jsii.String("Resource")) != nil
+	}
+	switch {
+	case !versioned && !notified:
+		return "a bucket with Versioned and EventBridgeEnabled set: every change must be a new version, and only EventBridge events start the line"
+	case !versioned:
+		return "a bucket with Versioned set: every change must be a new version, so each run can be traced to what it shipped"
+	case !notified:
+		return "a bucket with EventBridgeEnabled set: the line starts on the bucket's EventBridge events, and without them no upload starts it"
+	}
+	return ""
 }
 
 func newSourceBucket(scope constructs.Construct, line *Line) awss3.IBucket {
