@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // Names Alerts uses on AWS.
@@ -99,9 +100,9 @@ func (p *AlertsProps) problems() problems {
 	if n := utf8.RuneCountInString(p.DisplayName); n > 100 || !utf8.ValidString(p.DisplayName) {
 		ps.Add("DisplayName", p.DisplayName, "at most 100 characters of valid UTF-8")
 	}
-	ps.addresses("Emails", p.Emails, validEmail, "an email address like team@example.com")
+	ps.addresses("Emails", p.Emails, problem.ValidEmail, "an email address like team@example.com")
 	ps.addresses("HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
-	ps.addresses("FallbackEmails", p.FallbackEmails, validEmail, "an email address like oncall@example.com")
+	ps.addresses("FallbackEmails", p.FallbackEmails, problem.ValidEmail, "an email address like oncall@example.com")
 	if s := p.Slack; s != nil {
 		if !unresolved(s.WorkspaceID) && !slackWorkspacePattern.MatchString(s.WorkspaceID) {
 			ps.Add("Slack.WorkspaceID", s.WorkspaceID, "the Slack workspace ID shown in the AWS Chatbot console, uppercase letters and digits like T0123ABCD")

@@ -3,7 +3,6 @@ package monitoring
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -25,17 +24,10 @@ func (ps *problems) Add(prop, value, want string) { (*problem.List)(ps).Add(prop
 // Err joins the problems into one error, nil when there are none.
 func (ps problems) Err() error { return problem.List(ps).Err() }
 
-var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
 // unresolved reports whether s is a CDK token (a CloudFormation parameter,
 // an attribute of another resource): its value is known only at deploy
 // time, so synth cannot check it.
 func unresolved(s string) bool { return strings.Contains(s, "${Token[") }
-
-// validEmail reports whether s looks like an address SNS can subscribe.
-func validEmail(s string) bool {
-	return len(s) <= 254 && emailPattern.MatchString(s)
-}
 
 // validHTTPS reports whether s is an absolute https URL that aws-cdk-lib
 // and SNS accept as an HTTPS subscription endpoint. aws-cdk-lib compares
