@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // This file is the single alarm factory of the service monitors, and the
@@ -191,16 +192,17 @@ func orDefault(v *float64, def float64) float64 {
 // one day for evaluation periods times period.
 const maxDay = 86400
 
-// Threshold checks, shared by every Thresholds struct. A nil value is the
+// Threshold checks, shared by every Thresholds struct: plain functions that
+// record what is wrong in ps. A nil value is the
 // default and always valid.
 
-func (ps *problems) atLeastZero(prop string, v *float64) {
+func atLeastZero(ps *problem.List, prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 0) {
 		ps.Add(prop, fmtNum(*v), "a number >= 0, or nil for the default")
 	}
 }
 
-func (ps *problems) percent(prop string, v *float64) {
+func percent(ps *problem.List, prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 0 || *v > 100) {
 		ps.Add(prop, fmtNum(*v), "a percentage from 0 to 100, or nil for the default")
 	}
@@ -208,7 +210,7 @@ func (ps *problems) percent(prop string, v *float64) {
 
 // positivePercent is a percentage where 0 makes no sense (a share of a
 // timeout, a success rate).
-func (ps *problems) positivePercent(prop string, v *float64) {
+func positivePercent(ps *problem.List, prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v <= 0 || *v > 100) {
 		ps.Add(prop, fmtNum(*v), "a percentage above 0 and at most 100, or nil for the default")
 	}
@@ -216,7 +218,7 @@ func (ps *problems) positivePercent(prop string, v *float64) {
 
 // evaluationPeriods checks a number of evaluation periods of period
 // seconds each: a whole number from 1 to one day's worth.
-func (ps *problems) evaluationPeriods(prop string, v *float64, period float64) {
+func evaluationPeriods(ps *problem.List, prop string, v *float64, period float64) {
 	most := math.Floor(maxDay / period)
 	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v) || *v > most) {
 		ps.Add(prop, fmtNum(*v), fmt.Sprintf("a whole number of evaluation periods from 1 to %g (at most one day of %g-second periods), or nil for the default", most, period))
@@ -224,7 +226,7 @@ func (ps *problems) evaluationPeriods(prop string, v *float64, period float64) {
 }
 
 // atLeastOne checks a whole count that must be positive.
-func (ps *problems) atLeastOne(prop string, v *float64) {
+func atLeastOne(ps *problem.List, prop string, v *float64) {
 	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v)) {
 		ps.Add(prop, fmtNum(*v), "a whole number >= 1, or nil for the default")
 	}

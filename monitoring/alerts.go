@@ -92,17 +92,17 @@ var (
 // not checked.
 func (p *AlertsProps) Validate() error { return p.problems().Err() }
 
-func (p *AlertsProps) problems() problems {
-	var ps problems
+func (p *AlertsProps) problems() problem.List {
+	var ps problem.List
 	if p == nil {
 		return ps
 	}
 	if n := utf8.RuneCountInString(p.DisplayName); n > 100 || !utf8.ValidString(p.DisplayName) {
 		ps.Add("DisplayName", p.DisplayName, "at most 100 characters of valid UTF-8")
 	}
-	ps.addresses("Emails", p.Emails, problem.ValidEmail, "an email address like team@example.com")
-	ps.addresses("HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
-	ps.addresses("FallbackEmails", p.FallbackEmails, problem.ValidEmail, "an email address like oncall@example.com")
+	addresses(&ps, "Emails", p.Emails, problem.ValidEmail, "an email address like team@example.com")
+	addresses(&ps, "HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
+	addresses(&ps, "FallbackEmails", p.FallbackEmails, problem.ValidEmail, "an email address like oncall@example.com")
 	if s := p.Slack; s != nil {
 		if !unresolved(s.WorkspaceID) && !slackWorkspacePattern.MatchString(s.WorkspaceID) {
 			ps.Add("Slack.WorkspaceID", s.WorkspaceID, "the Slack workspace ID shown in the AWS Chatbot console, uppercase letters and digits like T0123ABCD")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ServiceMonitorProps configures a ServiceMonitor.
@@ -37,8 +38,8 @@ var serviceNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // runtime.
 func (p *ServiceMonitorProps) Validate() error { return p.problems().Err() }
 
-func (p *ServiceMonitorProps) problems() problems {
-	var ps problems
+func (p *ServiceMonitorProps) problems() problem.List {
+	var ps problem.List
 	if p == nil {
 		ps.Add("Name", "", "1 to 64 letters, digits, - or _ naming the service (props are nil)")
 		return ps
@@ -137,7 +138,7 @@ func (m *ServiceMonitor) ToString() *string { return m.Node().Path() }
 // construct named kind-<resource id>) and a label for its graphs ("kind
 // <resource id>"). Problems are attached to the monitor as errors named
 // after the call; start then returns a nil scope.
-func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct, ps problems) (constructs.Construct, string) {
+func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct, ps problem.List) (constructs.Construct, string) {
 	label := "nil"
 	if resource != nil {
 		label = *resource.Node().Id()
@@ -166,17 +167,4 @@ func catchJSII(f func()) (err error) {
 	}()
 	f()
 	return nil
-}
-
-// nilProblem is the problem of a required resource argument that is nil.
-func nilProblem(prop, want string) Problem {
-	return Problem{Prop: prop, Value: "nil", Want: want}
-}
-
-// prefixed returns ps with each Prop prefixed by "struct.".
-func prefixed(prefix string, ps problems) problems {
-	for i := range ps {
-		ps[i].Prop = prefix + "." + ps[i].Prop
-	}
-	return ps
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ALBThresholds overrides the alarms MonitorALB creates. Every field is
@@ -43,17 +44,17 @@ type ALBThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *ALBThresholds) Validate() error { return t.problems().Err() }
 
-func (t *ALBThresholds) problems() problems {
-	var ps problems
+func (t *ALBThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("ELB5XXCount", t.ELB5XXCount)
-	ps.atLeastZero("Target5XXCount", t.Target5XXCount)
-	ps.atLeastZero("TargetResponseTimeP95", t.TargetResponseTimeP95)
-	ps.evaluationPeriods("TargetResponseTimeEvaluationPeriods", t.TargetResponseTimeEvaluationPeriods, 60)
-	ps.atLeastZero("UnhealthyHostCount", t.UnhealthyHostCount)
-	ps.atLeastZero("RejectedConnectionCount", t.RejectedConnectionCount)
+	atLeastZero(&ps, "ELB5XXCount", t.ELB5XXCount)
+	atLeastZero(&ps, "Target5XXCount", t.Target5XXCount)
+	atLeastZero(&ps, "TargetResponseTimeP95", t.TargetResponseTimeP95)
+	evaluationPeriods(&ps, "TargetResponseTimeEvaluationPeriods", t.TargetResponseTimeEvaluationPeriods, 60)
+	atLeastZero(&ps, "UnhealthyHostCount", t.UnhealthyHostCount)
+	atLeastZero(&ps, "RejectedConnectionCount", t.RejectedConnectionCount)
 	return ps
 }
 
@@ -77,10 +78,11 @@ func (t *ALBThresholds) problems() problems {
 // created; invalid arguments create nothing and are reported as synth
 // errors.
 func (m *ServiceMonitor) MonitorALB(alb awselasticloadbalancingv2.IApplicationLoadBalancer, tg awselasticloadbalancingv2.IApplicationTargetGroup, t *ALBThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("ALBThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("ALBThresholds", t.problems())
 	var lbName, tgName string
 	if alb == nil {
-		ps = append(ps, nilProblem("alb", "an awselasticloadbalancingv2.IApplicationLoadBalancer"))
+		ps.Add("alb", "nil", "an awselasticloadbalancingv2.IApplicationLoadBalancer")
 	} else if err := catchJSII(func() { lbName, tgName = albNames(alb, tg) }); err != nil {
 		ps.Add("alb, tg", "imported", "a load balancer and target group whose metrics CDK knows (defined in this app, or imported with its load balancer ARNs): "+firstLine(err.Error()))
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // APIGatewayThresholds overrides the alarms MonitorAPIGateway creates.
@@ -32,15 +33,15 @@ type APIGatewayThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *APIGatewayThresholds) Validate() error { return t.problems().Err() }
 
-func (t *APIGatewayThresholds) problems() problems {
-	var ps problems
+func (t *APIGatewayThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("ServerErrors", t.ServerErrors)
-	ps.percent("ClientErrorRate", t.ClientErrorRate)
-	ps.atLeastZero("LatencyP99", t.LatencyP99)
-	ps.evaluationPeriods("LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
+	atLeastZero(&ps, "ServerErrors", t.ServerErrors)
+	percent(&ps, "ClientErrorRate", t.ClientErrorRate)
+	atLeastZero(&ps, "LatencyP99", t.LatencyP99)
+	evaluationPeriods(&ps, "LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
 	return ps
 }
 
@@ -60,10 +61,11 @@ func (t *APIGatewayThresholds) problems() problems {
 // thresholds (nil: defaults). It returns the alarms it created; invalid
 // arguments create nothing and are reported as synth errors.
 func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage string, t *APIGatewayThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("APIGatewayThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("APIGatewayThresholds", t.problems())
 	var name string
 	if api == nil {
-		ps = append(ps, nilProblem("api", "an awsapigateway.IRestApi"))
+		ps.Add("api", "nil", "an awsapigateway.IRestApi")
 	} else if err := catchJSII(func() {
 		name = *api.RestApiName()
 		if stage == "" {

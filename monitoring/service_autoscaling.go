@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // AutoScalingThresholds overrides the alarms MonitorAutoScaling creates.
@@ -31,14 +32,14 @@ type AutoScalingThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *AutoScalingThresholds) Validate() error { return t.problems().Err() }
 
-func (t *AutoScalingThresholds) problems() problems {
-	var ps problems
+func (t *AutoScalingThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.percent("CPUUtilization", t.CPUUtilization)
-	ps.atLeastZero("StatusCheckFailed", t.StatusCheckFailed)
-	ps.atLeastZero("CPUCreditBalance", t.CPUCreditBalance)
+	percent(&ps, "CPUUtilization", t.CPUUtilization)
+	atLeastZero(&ps, "StatusCheckFailed", t.StatusCheckFailed)
+	atLeastZero(&ps, "CPUCreditBalance", t.CPUCreditBalance)
 	return ps
 }
 
@@ -59,10 +60,11 @@ func (t *AutoScalingThresholds) problems() problems {
 // defaults). It returns the alarms it created; invalid arguments create
 // nothing and are reported as synth errors.
 func (m *ServiceMonitor) MonitorAutoScaling(asg awsautoscaling.IAutoScalingGroup, burstable bool, t *AutoScalingThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("AutoScalingThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("AutoScalingThresholds", t.problems())
 	var name string
 	if asg == nil {
-		ps = append(ps, nilProblem("asg", "an awsautoscaling.IAutoScalingGroup"))
+		ps.Add("asg", "nil", "an awsautoscaling.IAutoScalingGroup")
 	} else {
 		name = *asg.AutoScalingGroupName()
 	}

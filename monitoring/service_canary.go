@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssynthetics"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // CanaryThresholds overrides the alarm MonitorCanary creates. Every field
@@ -23,13 +24,13 @@ type CanaryThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *CanaryThresholds) Validate() error { return t.problems().Err() }
 
-func (t *CanaryThresholds) problems() problems {
-	var ps problems
+func (t *CanaryThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.positivePercent("SuccessPercent", t.SuccessPercent)
-	ps.evaluationPeriods("EvaluationPeriods", t.EvaluationPeriods, 300)
+	positivePercent(&ps, "SuccessPercent", t.SuccessPercent)
+	evaluationPeriods(&ps, "EvaluationPeriods", t.EvaluationPeriods, 300)
 	return ps
 }
 
@@ -47,10 +48,11 @@ func (t *CanaryThresholds) problems() problems {
 // defaults). It returns the alarm it created; invalid arguments create nothing and are reported as synth
 // errors.
 func (m *ServiceMonitor) MonitorCanary(canary awssynthetics.ICanary, t *CanaryThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("CanaryThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("CanaryThresholds", t.problems())
 	var name string
 	if canary == nil {
-		ps = append(ps, nilProblem("canary", "an awssynthetics.ICanary"))
+		ps.Add("canary", "nil", "an awssynthetics.ICanary")
 	} else {
 		name = *canary.CanaryName()
 	}

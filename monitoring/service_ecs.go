@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ECSThresholds overrides the alarms MonitorECS creates. Every field is
@@ -28,13 +29,13 @@ type ECSThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *ECSThresholds) Validate() error { return t.problems().Err() }
 
-func (t *ECSThresholds) problems() problems {
-	var ps problems
+func (t *ECSThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.percent("CPUUtilization", t.CPUUtilization)
-	ps.percent("MemoryUtilization", t.MemoryUtilization)
+	percent(&ps, "CPUUtilization", t.CPUUtilization)
+	percent(&ps, "MemoryUtilization", t.MemoryUtilization)
 	return ps
 }
 
@@ -58,13 +59,14 @@ func (t *ECSThresholds) problems() problems {
 // alarms it created; invalid arguments create nothing and are reported as
 // synth errors.
 func (m *ServiceMonitor) MonitorECS(svc awsecs.IBaseService, desired int, t *ECSThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("ECSThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("ECSThresholds", t.problems())
 	if desired < 1 {
 		ps.Add("desired", strconv.Itoa(desired), "the service's desired count or minimum capacity, at least 1")
 	}
 	var service, cluster string
 	if svc == nil {
-		ps = append(ps, nilProblem("svc", "an awsecs.IBaseService"))
+		ps.Add("svc", "nil", "an awsecs.IBaseService")
 	} else if err := catchJSII(func() { service, cluster = *svc.ServiceName(), *svc.Cluster().ClusterName() }); err != nil {
 		ps.Add("svc", "imported", "a service with a cluster: "+firstLine(err.Error()))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // Defaults of LambdaThresholds.
@@ -57,17 +58,17 @@ type LambdaThresholds struct {
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *LambdaThresholds) Validate() error { return t.problems().Err() }
 
-func (t *LambdaThresholds) problems() problems {
-	var ps problems
+func (t *LambdaThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("Errors", t.Errors)
-	ps.atLeastZero("Throttles", t.Throttles)
-	ps.positivePercent("DurationPercentOfTimeout", t.DurationPercentOfTimeout)
-	ps.evaluationPeriods("DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
-	ps.positivePercent("ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
-	ps.atLeastOne("AccountConcurrencyLimit", t.AccountConcurrencyLimit)
+	atLeastZero(&ps, "Errors", t.Errors)
+	atLeastZero(&ps, "Throttles", t.Throttles)
+	positivePercent(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
+	evaluationPeriods(&ps, "DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
+	positivePercent(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
+	atLeastOne(&ps, "AccountConcurrencyLimit", t.AccountConcurrencyLimit)
 	return ps
 }
 
@@ -92,9 +93,10 @@ func (t *LambdaThresholds) problems() problems {
 // It returns the alarms it created; invalid arguments create nothing and
 // are reported as synth errors.
 func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Duration, t *LambdaThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("LambdaThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("LambdaThresholds", t.problems())
 	if fn == nil {
-		ps = append(ps, nilProblem("fn", "an awslambda.IFunction"))
+		ps.Add("fn", "nil", "an awslambda.IFunction")
 	}
 	timeoutMs := float64(lambdaDefaultTimeoutMs)
 	var name string
