@@ -68,7 +68,7 @@ func TestServiceDashboardGoldenSignals(t *testing.T) {
 	m.MonitorLambda(svcFunction(stack, nil), nil, nil)
 	m.MonitorECS(svcECS(stack), 2, nil)
 	m.MonitorAPIGateway(svcRestAPI(stack), "", nil)
-	m.MonitorAutoScaling(awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Web"), jsii.String("web-asg")), true, nil)
+	m.MonitorAutoScaling(awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Web"), jsii.String("web-asg")), &monitoring.AutoScalingThresholds{Burstable: true})
 	m.MonitorCanary(svcCanary(stack), nil)
 	// A team's own widget goes below the golden signals.
 	m.Dashboard.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("team notes"), Width: jsii.Number(24)}))

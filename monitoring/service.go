@@ -25,10 +25,11 @@ type ServiceMonitorProps struct {
 	// Alerts.AlarmAction). Default: the alarms have no actions (the line's
 	// bake-time gates still find them in the stage).
 	Alerts *Alerts
-	// Dashboard creates one CloudWatch dashboard for the monitor, with a
-	// row for each golden signal (traffic, errors, latency, saturation)
-	// and the status of every alarm. Default: true.
-	Dashboard *bool
+	// NoDashboard leaves out the monitor's CloudWatch dashboard; the
+	// alarms are the same. Default: false, one dashboard with a row for
+	// each golden signal (traffic, errors, latency, saturation) and the
+	// status of every alarm.
+	NoDashboard bool
 }
 
 var serviceNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -65,7 +66,7 @@ type ServiceMonitor struct {
 	constructs.Construct
 	// Dashboard is the CloudWatch dashboard of the monitor; teams may add
 	// their own widgets to it (they appear below the golden signals). Nil
-	// when ServiceMonitorProps.Dashboard is false or the props are invalid.
+	// with ServiceMonitorProps.NoDashboard or when the props are invalid.
 	Dashboard awscloudwatch.Dashboard
 
 	ok        bool
@@ -83,10 +84,10 @@ type ServiceMonitor struct {
 	accountLimit       [2]float64 // limit and percent it was made with
 }
 
-// NewServiceMonitor creates a service monitor and, unless props.Dashboard
-// is false, its CloudWatch dashboard (awscloudwatch.Dashboard "Dashboard",
-// named "Name-<stack name>-<region>"). It creates no alarm by itself: call
-// a Monitor method per resource. Invalid props do not panic: each problem
+// NewServiceMonitor creates a service monitor and, unless
+// props.NoDashboard, its CloudWatch dashboard (awscloudwatch.Dashboard
+// "Dashboard", named "Name-<stack name>-<region>"). It creates no alarm by
+// itself: call a Monitor method per resource. Invalid props do not panic: each problem
 // is attached to the construct as an error and the Monitor methods then
 // create nothing.
 func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMonitorProps) *ServiceMonitor {
@@ -107,7 +108,7 @@ func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMoni
 		// props were invalid (Alerts reports that itself).
 		m.action = props.Alerts.AlarmAction()
 	}
-	if props.Dashboard == nil || *props.Dashboard {
+	if !props.NoDashboard {
 		stack := awscdk.Stack_Of(m)
 		region := *stack.Region()
 		m.layout = &dashboardLayout{region: region, title: props.Name}

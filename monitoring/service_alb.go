@@ -11,33 +11,35 @@ import (
 )
 
 // ALBThresholds overrides the alarms MonitorALB creates. Every field is
-// optional: nil keeps the default.
+// optional: 0 keeps the default, so the zero value (or a nil
+// *ALBThresholds) is every default.
 type ALBThresholds struct {
 	// ELB5XXCount: the ELB5XX alarm fires when the load balancer itself
 	// returns more than this many 5XX responses (AWS/ApplicationELB
 	// HTTPCode_ELB_5XX_Count, Sum over 60 s, 1 of 1). Missing data: not
 	// breaching. Default: 0.
-	ELB5XXCount *float64
+	ELB5XXCount float64
 	// Target5XXCount: the Target5XX alarm fires when the targets return
 	// more than this many 5XX responses (HTTPCode_Target_5XX_Count, Sum
 	// over 60 s, 1 of 1). Missing data: not breaching. Default: 0.
-	Target5XXCount *float64
+	Target5XXCount float64
 	// TargetResponseTimeP95: the TargetResponseTimeP95 alarm fires when
 	// the p95 of TargetResponseTime (p95 over 60 s) is above this many
-	// seconds. Missing data: not breaching. Default: 1 (second).
-	TargetResponseTimeP95 *float64
+	// seconds. Missing data: not breaching. 0 keeps the default: 1
+	// (second).
+	TargetResponseTimeP95 float64
 	// TargetResponseTimeEvaluationPeriods: how many consecutive 60 s
-	// periods the p95 must breach. Default: 3 (3 of 3).
-	TargetResponseTimeEvaluationPeriods *float64
+	// periods the p95 must breach. 0 keeps the default: 3 (3 of 3).
+	TargetResponseTimeEvaluationPeriods float64
 	// UnhealthyHostCount: the UnhealthyHosts alarm fires when the target
 	// group has more than this many unhealthy targets (UnHealthyHostCount,
 	// Maximum over 60 s, 2 of 2). Missing data: not breaching. Default: 0.
-	UnhealthyHostCount *float64
+	UnhealthyHostCount float64
 	// RejectedConnectionCount: the RejectedConnections alarm fires when
 	// the load balancer rejects more than this many connections
 	// (RejectedConnectionCount, Sum over 60 s, 1 of 1). Missing data: not
 	// breaching. Default: 0.
-	RejectedConnectionCount *float64
+	RejectedConnectionCount float64
 }
 
 // Validate reports every invalid threshold, joined into one error

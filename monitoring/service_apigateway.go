@@ -9,24 +9,26 @@ import (
 )
 
 // APIGatewayThresholds overrides the alarms MonitorAPIGateway creates.
-// Every field is optional: nil keeps the default.
+// Every field is optional: 0 keeps the default, so the zero value (or a nil
+// *APIGatewayThresholds) is every default.
 type APIGatewayThresholds struct {
 	// ServerErrors: the 5XXErrors alarm fires when the stage returns more
 	// than this many 5XX responses (AWS/ApiGateway 5XXError, Sum over 60
 	// s, 1 of 1). Missing data: not breaching. Default: 0.
-	ServerErrors *float64
+	ServerErrors float64
 	// ClientErrorRate: the 4XXRate alarm fires when more than this
 	// percentage of requests get a 4XX response (metric math
 	// 100*4XXError/Count, both Sum over 300 s, 1 of 1). Missing data: not
-	// breaching. Default: 5.
-	ClientErrorRate *float64
+	// breaching. 0 keeps the default: 5. For an alarm on almost any 4XX,
+	// set a small rate such as 0.1.
+	ClientErrorRate float64
 	// LatencyP99: the LatencyP99 alarm fires when the p99 of Latency (p99
 	// over 60 s) is above this many milliseconds. Missing data: not
-	// breaching. Default: 1000.
-	LatencyP99 *float64
+	// breaching. 0 keeps the default: 1000.
+	LatencyP99 float64
 	// LatencyEvaluationPeriods: how many consecutive 60 s periods the p99
-	// must breach. Default: 3 (3 of 3).
-	LatencyEvaluationPeriods *float64
+	// must breach. 0 keeps the default: 3 (3 of 3).
+	LatencyEvaluationPeriods float64
 }
 
 // Validate reports every invalid threshold, joined into one error

@@ -9,15 +9,17 @@ import (
 )
 
 // CanaryThresholds overrides the alarm MonitorCanary creates. Every field
-// is optional: nil keeps the default.
+// is optional: 0 keeps the default, so the zero value (or a nil
+// *CanaryThresholds) is every default.
 type CanaryThresholds struct {
 	// SuccessPercent: the SuccessPercent alarm fires when the canary's
 	// success rate is below this percentage (CloudWatchSynthetics
-	// SuccessPercent, Average over 300 s). Default: 100 (any failed run).
-	SuccessPercent *float64
+	// SuccessPercent, Average over 300 s). 0 keeps the default: 100 (any
+	// failed run).
+	SuccessPercent float64
 	// EvaluationPeriods: how many consecutive 300 s periods must breach.
-	// Default: 2 (2 of 2).
-	EvaluationPeriods *float64
+	// 0 keeps the default: 2 (2 of 2).
+	EvaluationPeriods float64
 }
 
 // Validate reports every invalid threshold, joined into one error
@@ -29,7 +31,7 @@ func (t *CanaryThresholds) problems() problem.List {
 	if t == nil {
 		return ps
 	}
-	positivePercent(&ps, "SuccessPercent", t.SuccessPercent)
+	percent(&ps, "SuccessPercent", t.SuccessPercent)
 	evaluationPeriods(&ps, "EvaluationPeriods", t.EvaluationPeriods, 300)
 	return ps
 }
@@ -45,8 +47,8 @@ func (t *CanaryThresholds) problems() problem.List {
 //
 // canary is a Canary of this app, or one defined elsewhere imported with
 // awssynthetics.Canary_FromCanaryName. t overrides thresholds (nil:
-// defaults). It returns the alarm it created; invalid arguments create nothing and are reported as synth
-// errors.
+// defaults). It returns the alarm it created; invalid arguments create
+// nothing and are reported as synth errors.
 func (m *ServiceMonitor) MonitorCanary(canary awssynthetics.ICanary, t *CanaryThresholds) []awscloudwatch.Alarm {
 	var ps problem.List
 	ps.Nest("CanaryThresholds", t.problems())

@@ -10,19 +10,20 @@ import (
 )
 
 // ECSThresholds overrides the alarms MonitorECS creates. Every field is
-// optional: nil keeps the default. The running-tasks threshold is the
+// optional: 0 keeps the default, so the zero value (or a nil
+// *ECSThresholds) is every default. The running-tasks threshold is the
 // desired argument of MonitorECS.
 type ECSThresholds struct {
 	// CPUUtilization: the CPUUtilization alarm fires when the service's
 	// average CPU is above this percentage of what its tasks reserve
 	// (AWS/ECS CPUUtilization, Average over 300 s, 1 of 1). Missing data:
-	// not breaching. Default: 80.
-	CPUUtilization *float64
+	// not breaching. 0 keeps the default: 80.
+	CPUUtilization float64
 	// MemoryUtilization: the MemoryUtilization alarm fires when the
 	// service's average memory is above this percentage (AWS/ECS
 	// MemoryUtilization, Average over 300 s, 1 of 1). Missing data: not
-	// breaching. Default: 80.
-	MemoryUtilization *float64
+	// breaching. 0 keeps the default: 80.
+	MemoryUtilization float64
 }
 
 // Validate reports every invalid threshold, joined into one error

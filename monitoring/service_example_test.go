@@ -27,9 +27,9 @@ func ExampleServiceMonitor_MonitorLambda() {
 		Alerts: alerts, // every alarm notifies the team, in ALARM and back to OK
 	})
 	// One call per resource; nil timeout reads the function's own (10 s),
-	// and each threshold left nil keeps its default.
+	// and each threshold left 0 keeps its default.
 	alarms := monitor.MonitorLambda(handler, nil, &monitoring.LambdaThresholds{
-		Errors: jsii.Number(5), // tolerate up to 5 errors a minute
+		Errors: 5, // tolerate up to 5 errors a minute
 	})
 	fmt.Println(len(alarms), "alarms")
 

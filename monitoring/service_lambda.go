@@ -23,35 +23,36 @@ const (
 )
 
 // LambdaThresholds overrides the alarms MonitorLambda creates. Every field
-// is optional: nil keeps the default.
+// is optional: 0 keeps the default, so the zero value (or a nil
+// *LambdaThresholds) is every default.
 type LambdaThresholds struct {
 	// Errors: the Errors alarm fires when the function reports more than
 	// this many errors (AWS/Lambda Errors, Sum over 60 s, 1 of 1
 	// periods). Timeouts count as errors. Missing data: not breaching.
 	// Default: 0.
-	Errors *float64
+	Errors float64
 	// Throttles: the Throttles alarm fires when more than this many
 	// invocations are throttled (AWS/Lambda Throttles, Sum over 60 s, 1 of
 	// 1). Missing data: not breaching. Default: 0.
-	Throttles *float64
+	Throttles float64
 	// DurationPercentOfTimeout: the DurationP99 alarm fires when the p99
 	// duration (AWS/Lambda Duration, p99 over 60 s) is above this
 	// percentage of the function's timeout. Missing data: not breaching.
-	// Default: 80.
-	DurationPercentOfTimeout *float64
+	// 0 keeps the default: 80.
+	DurationPercentOfTimeout float64
 	// DurationEvaluationPeriods: how many consecutive 60 s periods the p99
-	// duration must breach. Default: 3 (3 of 3).
-	DurationEvaluationPeriods *float64
+	// duration must breach. 0 keeps the default: 3 (3 of 3).
+	DurationEvaluationPeriods float64
 	// ConcurrentExecutionsPercent: the account-level alarm fires when the
 	// account's concurrent executions (AWS/Lambda ConcurrentExecutions
 	// without dimensions, Maximum over 60 s, 3 of 3) are above this
 	// percentage of AccountConcurrencyLimit. Missing data: not breaching.
-	// Default: 80.
-	ConcurrentExecutionsPercent *float64
+	// 0 keeps the default: 80.
+	ConcurrentExecutionsPercent float64
 	// AccountConcurrencyLimit is the account's Lambda concurrency quota in
-	// the region (Service Quotas, "Concurrent executions"). Default:
-	// DefaultLambdaAccountConcurrencyLimit (1000).
-	AccountConcurrencyLimit *float64
+	// the region (Service Quotas, "Concurrent executions"). 0 keeps the
+	// default: DefaultLambdaAccountConcurrencyLimit (1000).
+	AccountConcurrencyLimit float64
 }
 
 // Validate reports every invalid threshold, joined into one error
@@ -65,9 +66,9 @@ func (t *LambdaThresholds) problems() problem.List {
 	}
 	atLeastZero(&ps, "Errors", t.Errors)
 	atLeastZero(&ps, "Throttles", t.Throttles)
-	positivePercent(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
+	percent(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
 	evaluationPeriods(&ps, "DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
-	positivePercent(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
+	percent(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
 	atLeastOne(&ps, "AccountConcurrencyLimit", t.AccountConcurrencyLimit)
 	return ps
 }
