@@ -220,6 +220,15 @@ var fuzzThresholds = []struct {
 			}
 			return (&monitoring.APIGatewayThresholds{ServerErrors: v[0], ClientErrorRate: v[1], LatencyP99: v[2], LatencyEvaluationPeriods: v[3]}).Validate()
 		}},
+	{"HTTPAPI",
+		[]string{"ServerErrors", "ClientErrorRate", "LatencyP99", "LatencyEvaluationPeriods"},
+		[]fuzzRange{fuzzAtLeastZero, fuzzPercent, fuzzAtLeastZero, fuzzPeriods(60)},
+		func(v []float64, nilStruct bool) error {
+			if nilStruct {
+				return (*monitoring.HTTPAPIThresholds)(nil).Validate()
+			}
+			return (&monitoring.HTTPAPIThresholds{ServerErrors: v[0], ClientErrorRate: v[1], LatencyP99: v[2], LatencyEvaluationPeriods: v[3]}).Validate()
+		}},
 	{"AutoScaling",
 		[]string{"CPUUtilization", "StatusCheckFailed", "CPUCreditBalance"},
 		[]fuzzRange{fuzzPercent, fuzzAtLeastZero, fuzzAtLeastZero},

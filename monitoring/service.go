@@ -54,11 +54,11 @@ func (p *ServiceMonitorProps) problems() problem.List {
 // ServiceMonitor watches the resources of one service with curated
 // CloudWatch alarms and one golden-signals dashboard. It grows by one
 // method per kind of resource (MonitorALB, MonitorAutoScaling,
-// MonitorECS, MonitorLambda, MonitorAPIGateway, MonitorCanary); each
-// creates that resource's alarms, adds its graphs to the dashboard and
-// returns the alarms. Each alarm states its missing-data treatment, says in
-// its description what it means and what to do, and notifies Alerts when
-// set. THRESHOLDS.md lists every default.
+// MonitorECS, MonitorLambda, MonitorAPIGateway, MonitorHTTPAPI,
+// MonitorCanary); each creates that resource's alarms, adds its graphs to
+// the dashboard and returns the alarms. Each alarm states its missing-data
+// treatment, says in its description what it means and what to do, and
+// notifies Alerts when set. THRESHOLDS.md lists every default.
 //
 // Invalid props or thresholds never panic: each problem is attached to the
 // monitor as a synth-time error, and the method concerned creates nothing.

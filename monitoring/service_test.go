@@ -382,27 +382,7 @@ func TestMonitorAPIGatewayAlarms(t *testing.T) {
 		{"Latency", "AWS/ApiGateway", "p99", 60, 3, 3, 500, svcGT, svcNotBreaching, d},
 	})
 	// The 4XX rate is metric math: 100 * 4XXError / Count over 5 minutes.
-	query := func(id, name string) interface{} {
-		return assertions.Match_ObjectLike(&map[string]interface{}{
-			"Id": id, "ReturnData": false,
-			"MetricStat": map[string]interface{}{
-				"Metric": map[string]interface{}{"Namespace": "AWS/ApiGateway", "MetricName": name, "Dimensions": d},
-				"Period": 300, "Stat": "Sum",
-			},
-		})
-	}
-	cdktest.Check(t, func() {
-		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
-			"Threshold": 5, "ComparisonOperator": svcGT, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
-			"TreatMissingData": svcNotBreaching,
-			"AlarmActions":     []interface{}{svcRef(topic())}, "OKActions": []interface{}{svcRef(topic())},
-			"Metrics": assertions.Match_ArrayWith(&[]interface{}{
-				assertions.Match_ObjectLike(&map[string]interface{}{"Expression": "IF(m2 > 0, 100 * m1 / m2, 0)", "ReturnData": true}),
-				query("m1", "4XXError"),
-				query("m2", "Count"),
-			}),
-		})
-	})
+	svcAPIRate(t, tpl, topic(), "4XXError", d, 5)
 }
 
 func TestMonitorAPIGatewayExplicitStage(t *testing.T) {

@@ -47,6 +47,9 @@ func TestThresholdsValidate(t *testing.T) {
 		{"4XX rate above 100%", &monitoring.APIGatewayThresholds{ClientErrorRate: 105}, "ClientErrorRate", "105"},
 		{"negative latency", &monitoring.APIGatewayThresholds{LatencyP99: -100}, "LatencyP99", "-100"},
 		{"fractional latency periods", &monitoring.APIGatewayThresholds{LatencyEvaluationPeriods: 1.5}, "LatencyEvaluationPeriods", "1.5"},
+		{"HTTP API 4XX rate above 100%", &monitoring.HTTPAPIThresholds{ClientErrorRate: 101}, "ClientErrorRate", "101"},
+		{"HTTP API negative 5XX", &monitoring.HTTPAPIThresholds{ServerErrors: -2}, "ServerErrors", "-2"},
+		{"HTTP API latency periods beyond a day", &monitoring.HTTPAPIThresholds{LatencyEvaluationPeriods: 1441}, "LatencyEvaluationPeriods", "1441"},
 		{"canary success above 100%", &monitoring.CanaryThresholds{SuccessPercent: 101}, "SuccessPercent", "101"},
 		{"canary success negative", &monitoring.CanaryThresholds{SuccessPercent: -1}, "SuccessPercent", "-1"},
 		{"canary periods beyond a day", &monitoring.CanaryThresholds{EvaluationPeriods: 289}, "EvaluationPeriods", "289"},
@@ -80,6 +83,7 @@ func TestThresholdsValidateAccepts(t *testing.T) {
 		"nil ecs":          (*monitoring.ECSThresholds)(nil),
 		"nil api gateway":  (*monitoring.APIGatewayThresholds)(nil),
 		"nil canary":       (*monitoring.CanaryThresholds)(nil),
+		"nil http api":     (*monitoring.HTTPAPIThresholds)(nil),
 		"edges lambda":     &monitoring.LambdaThresholds{Errors: 0, DurationPercentOfTimeout: 100, DurationEvaluationPeriods: 1440, AccountConcurrencyLimit: 1},
 		"edges alb":        &monitoring.ALBThresholds{TargetResponseTimeP95: 0.25, TargetResponseTimeEvaluationPeriods: 1},
 		"edges percent":    &monitoring.ECSThresholds{CPUUtilization: 0, MemoryUtilization: 100},
@@ -94,6 +98,7 @@ func TestThresholdsValidateAccepts(t *testing.T) {
 		"zero ecs":         &monitoring.ECSThresholds{},
 		"zero api gateway": &monitoring.APIGatewayThresholds{},
 		"zero canary":      &monitoring.CanaryThresholds{},
+		"zero http api":    &monitoring.HTTPAPIThresholds{},
 		"zero props":       &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true},
 	} {
 		if err := v.Validate(); err != nil {
