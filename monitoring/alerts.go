@@ -29,13 +29,20 @@ const (
 	GuardrailPolicy = "CloudWatchReadOnlyAccess"
 )
 
+// NoSubscribersWarning is the id of the warning NewAlerts adds when the
+// alerts topic has no subscriber (no Emails, HTTPSEndpoints or Slack). An
+// app that means it, say a trial synthesized offline, acknowledges it with
+// awscdk.Annotations_Of(scope).AcknowledgeWarning(NoSubscribersWarning, why)
+// on a scope that holds its Alerts, before creating them.
+const NoSubscribersWarning = "velocity:no-alert-subscribers"
+
 // publishers are the AWS services that publish alarms and events to the
 // alerts topic.
 var publishers = []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"}
 
 // AlertsProps configures Alerts. The zero value is valid: an encrypted
 // topic and its fallback with no subscriber (synth then warns that nobody is
-// told).
+// told, NoSubscribersWarning).
 type AlertsProps struct {
 	// Key encrypts the alerts topic and the fallback topic. Velocity adds
 	// statements to its key policy that let CloudWatch and EventBridge use it
@@ -208,8 +215,19 @@ func (a *Alerts) build(p *AlertsProps) {
 	NotAGate(a.NotificationsFailed, "watches the alerts topic, not the deployed service")
 
 	if len(p.Emails) == 0 && len(p.HTTPSEndpoints) == 0 && p.Slack == nil {
-		awscdk.Annotations_Of(a).AddWarningV2(jsii.String("velocity:no-alert-subscribers"),
-			jsii.String("The alerts topic has no subscriber: alarms will fire and nobody will be told. Set AlertsProps.Emails, HTTPSEndpoints or Slack."), nil)
+		// A warning on each such Alerts, with an id, as aws-cdk-lib does:
+		// Velocity cannot tell a topic nobody reads from one an app leaves
+		// unsubscribed on purpose (a trial, or subscriptions added to Topic
+		// by hand), so it says so where the topic is, and the app that
+		// knows acknowledges it. Lowering it to info for everyone would
+		// hide a real gap from a team about to deploy; merging the topics
+		// of an app into one message would hide all but the first, and
+		// each topic is its own place where alarms go unheard. The
+		// examples acknowledge it and say once, as info, how to subscribe.
+		awscdk.Annotations_Of(a).AddWarningV2(jsii.String(NoSubscribersWarning),
+			jsii.String("The alerts topic has no subscriber: alarms will fire and nobody will be told. "+
+				"Set AlertsProps.Emails, HTTPSEndpoints or Slack (for a line's own alerts, pipeline.Props.AlertEmails), "+
+				"or acknowledge this warning where the topic is subscribed otherwise."), nil)
 	}
 }
 
