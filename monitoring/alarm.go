@@ -18,11 +18,11 @@ import (
 // awscloudwatch.Alarm) and for the dashboard widgets, which are rendered in
 // Go without any jsii call (dashboard.go).
 
-// dim is one CloudWatch metric dimension. Its value is often a CDK token
+// cwDim is one CloudWatch metric dimension. Its value is often a CDK token
 // (a function name, a load balancer's full name).
 type cwDim struct{ name, value string }
 
-// metric identifies one CloudWatch metric: namespace, name and dimensions.
+// cwMetric identifies one CloudWatch metric: namespace, name and dimensions.
 // Statistic and period belong to each use of it (an alarm, a graph line).
 type cwMetric struct {
 	namespace string
@@ -164,8 +164,9 @@ func (m *ServiceMonitor) describe(what, todo string) string {
 	return fmt.Sprintf("[%s] %s %s", m.name, what, todo)
 }
 
-// window renders "datapoints of evaluation periods of n seconds" for
-// descriptions, e.g. "in 3 of 3 periods of 1 minute".
+// windowText renders the evaluation window of an alarm for descriptions:
+// "over 1 minute" for one period, "in 3 of 3 consecutive periods of 1
+// minute" for more.
 func windowText(period, datapoints, evaluation float64) string {
 	unit := fmt.Sprintf("%g seconds", period)
 	switch {

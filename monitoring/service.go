@@ -158,7 +158,7 @@ func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct
 	return constructs.NewConstruct(m, jsii.String(id)), kind + " " + label
 }
 
-// try runs f and returns a panic from the jsii runtime (an attribute an
+// catchJSII runs f and returns a panic from the jsii runtime (an attribute an
 // imported resource does not have) as an error.
 func catchJSII(f func()) (err error) {
 	defer func() {
