@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // This file is the single alarm factory of the service monitors, and the
@@ -17,11 +18,11 @@ import (
 // awscloudwatch.Alarm) and for the dashboard widgets, which are rendered in
 // Go without any jsii call (dashboard.go).
 
-// dim is one CloudWatch metric dimension. Its value is often a CDK token
+// cwDim is one CloudWatch metric dimension. Its value is often a CDK token
 // (a function name, a load balancer's full name).
 type cwDim struct{ name, value string }
 
-// metric identifies one CloudWatch metric: namespace, name and dimensions.
+// cwMetric identifies one CloudWatch metric: namespace, name and dimensions.
 // Statistic and period belong to each use of it (an alarm, a graph line).
 type cwMetric struct {
 	namespace string
@@ -163,8 +164,9 @@ func (m *ServiceMonitor) describe(what, todo string) string {
 	return fmt.Sprintf("[%s] %s %s", m.name, what, todo)
 }
 
-// window renders "datapoints of evaluation periods of n seconds" for
-// descriptions, e.g. "in 3 of 3 periods of 1 minute".
+// windowText renders the evaluation window of an alarm for descriptions:
+// "over 1 minute" for one period, "in 3 of 3 consecutive periods of 1
+// minute" for more.
 func windowText(period, datapoints, evaluation float64) string {
 	unit := fmt.Sprintf("%g seconds", period)
 	switch {
@@ -179,54 +181,50 @@ func windowText(period, datapoints, evaluation float64) string {
 	return fmt.Sprintf("in %g of %g consecutive periods of %s", datapoints, evaluation, unit)
 }
 
-// value returns *v, or def when v is nil.
-func orDefault(v *float64, def float64) float64 {
-	if v == nil {
+// orDefault returns v, or def when v is 0: the zero value of a threshold
+// keeps its default.
+func orDefault(v, def float64) float64 {
+	if v == 0 {
 		return def
 	}
-	return *v
+	return v
 }
 
 // maxDay is the longest an alarm may look back: CloudWatch allows at most
 // one day for evaluation periods times period.
 const maxDay = 86400
 
-// Threshold checks, shared by every Thresholds struct. A nil value is the
-// default and always valid.
+// Threshold checks, shared by every Thresholds struct: plain functions that
+// record what is wrong in ps. 0 is the default and always valid.
 
-func (ps *problems) atLeastZero(prop string, v *float64) {
-	if v != nil && (!isFinite(*v) || *v < 0) {
-		ps.Add(prop, fmtNum(*v), "a number >= 0, or nil for the default")
+// atLeastZero checks a threshold that may be any number from 0 up.
+func atLeastZero(ps *problem.List, prop string, v float64) {
+	if !isFinite(v) || v < 0 {
+		ps.Add(prop, fmtNum(v), "a number >= 0 (0 keeps the default)")
 	}
 }
 
-func (ps *problems) percent(prop string, v *float64) {
-	if v != nil && (!isFinite(*v) || *v < 0 || *v > 100) {
-		ps.Add(prop, fmtNum(*v), "a percentage from 0 to 100, or nil for the default")
-	}
-}
-
-// positivePercent is a percentage where 0 makes no sense (a share of a
-// timeout, a success rate).
-func (ps *problems) positivePercent(prop string, v *float64) {
-	if v != nil && (!isFinite(*v) || *v <= 0 || *v > 100) {
-		ps.Add(prop, fmtNum(*v), "a percentage above 0 and at most 100, or nil for the default")
+// percent checks a percentage (0 keeps the default, so a percentage where
+// 0 would make no sense, like a share of a timeout, is checked the same).
+func percent(ps *problem.List, prop string, v float64) {
+	if !isFinite(v) || v < 0 || v > 100 {
+		ps.Add(prop, fmtNum(v), "a percentage from 0 to 100 (0 keeps the default)")
 	}
 }
 
 // evaluationPeriods checks a number of evaluation periods of period
-// seconds each: a whole number from 1 to one day's worth.
-func (ps *problems) evaluationPeriods(prop string, v *float64, period float64) {
+// seconds each: a whole number from 1 to one day's worth, or 0.
+func evaluationPeriods(ps *problem.List, prop string, v float64, period float64) {
 	most := math.Floor(maxDay / period)
-	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v) || *v > most) {
-		ps.Add(prop, fmtNum(*v), fmt.Sprintf("a whole number of evaluation periods from 1 to %g (at most one day of %g-second periods), or nil for the default", most, period))
+	if v != 0 && (!isFinite(v) || v < 1 || v != math.Trunc(v) || v > most) {
+		ps.Add(prop, fmtNum(v), fmt.Sprintf("a whole number of evaluation periods from 1 to %g (at most one day of %g-second periods), or 0 for the default", most, period))
 	}
 }
 
-// atLeastOne checks a whole count that must be positive.
-func (ps *problems) atLeastOne(prop string, v *float64) {
-	if v != nil && (!isFinite(*v) || *v < 1 || *v != math.Trunc(*v)) {
-		ps.Add(prop, fmtNum(*v), "a whole number >= 1, or nil for the default")
+// atLeastOne checks a whole count that must be positive, or 0.
+func atLeastOne(ps *problem.List, prop string, v float64) {
+	if v != 0 && (!isFinite(v) || v < 1 || v != math.Trunc(v)) {
+		ps.Add(prop, fmtNum(v), "a whole number >= 1, or 0 for the default")
 	}
 }
 

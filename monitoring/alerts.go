@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // Names Alerts uses on AWS.
@@ -28,13 +29,20 @@ const (
 	GuardrailPolicy = "CloudWatchReadOnlyAccess"
 )
 
+// NoSubscribersWarning is the id of the warning NewAlerts adds when the
+// alerts topic has no subscriber (no Emails, HTTPSEndpoints or Slack). An
+// app that means it, say a trial synthesized offline, acknowledges it with
+// awscdk.Annotations_Of(scope).AcknowledgeWarning(NoSubscribersWarning, why)
+// on a scope that holds its Alerts, before creating them.
+const NoSubscribersWarning = "velocity:no-alert-subscribers"
+
 // publishers are the AWS services that publish alarms and events to the
 // alerts topic.
 var publishers = []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"}
 
 // AlertsProps configures Alerts. The zero value is valid: an encrypted
 // topic and its fallback with no subscriber (synth then warns that nobody is
-// told).
+// told, NoSubscribersWarning).
 type AlertsProps struct {
 	// Key encrypts the alerts topic and the fallback topic. Velocity adds
 	// statements to its key policy that let CloudWatch and EventBridge use it
@@ -91,17 +99,17 @@ var (
 // not checked.
 func (p *AlertsProps) Validate() error { return p.problems().Err() }
 
-func (p *AlertsProps) problems() problems {
-	var ps problems
+func (p *AlertsProps) problems() problem.List {
+	var ps problem.List
 	if p == nil {
 		return ps
 	}
 	if n := utf8.RuneCountInString(p.DisplayName); n > 100 || !utf8.ValidString(p.DisplayName) {
 		ps.Add("DisplayName", p.DisplayName, "at most 100 characters of valid UTF-8")
 	}
-	ps.addresses("Emails", p.Emails, validEmail, "an email address like team@example.com")
-	ps.addresses("HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
-	ps.addresses("FallbackEmails", p.FallbackEmails, validEmail, "an email address like oncall@example.com")
+	addresses(&ps, "Emails", p.Emails, problem.ValidEmail, "an email address like team@example.com")
+	addresses(&ps, "HTTPSEndpoints", p.HTTPSEndpoints, validHTTPS, "an absolute https URL like https://hooks.example.com/alerts (plain http is not allowed)")
+	addresses(&ps, "FallbackEmails", p.FallbackEmails, problem.ValidEmail, "an email address like oncall@example.com")
 	if s := p.Slack; s != nil {
 		if !unresolved(s.WorkspaceID) && !slackWorkspacePattern.MatchString(s.WorkspaceID) {
 			ps.Add("Slack.WorkspaceID", s.WorkspaceID, "the Slack workspace ID shown in the AWS Chatbot console, uppercase letters and digits like T0123ABCD")
@@ -207,8 +215,19 @@ func (a *Alerts) build(p *AlertsProps) {
 	NotAGate(a.NotificationsFailed, "watches the alerts topic, not the deployed service")
 
 	if len(p.Emails) == 0 && len(p.HTTPSEndpoints) == 0 && p.Slack == nil {
-		awscdk.Annotations_Of(a).AddWarningV2(jsii.String("velocity:no-alert-subscribers"),
-			jsii.String("The alerts topic has no subscriber: alarms will fire and nobody will be told. Set AlertsProps.Emails, HTTPSEndpoints or Slack."), nil)
+		// A warning on each such Alerts, with an id, as aws-cdk-lib does:
+		// Velocity cannot tell a topic nobody reads from one an app leaves
+		// unsubscribed on purpose (a trial, or subscriptions added to Topic
+		// by hand), so it says so where the topic is, and the app that
+		// knows acknowledges it. Lowering it to info for everyone would
+		// hide a real gap from a team about to deploy; merging the topics
+		// of an app into one message would hide all but the first, and
+		// each topic is its own place where alarms go unheard. The
+		// examples acknowledge it and say once, as info, how to subscribe.
+		awscdk.Annotations_Of(a).AddWarningV2(jsii.String(NoSubscribersWarning),
+			jsii.String("The alerts topic has no subscriber: alarms will fire and nobody will be told. "+
+				"Set AlertsProps.Emails, HTTPSEndpoints or Slack (for a line's own alerts, pipeline.Props.AlertEmails), "+
+				"or acknowledge this warning where the topic is subscribed otherwise."), nil)
 	}
 }
 

@@ -451,3 +451,30 @@ func toJSON(t *testing.T, v interface{}) string {
 	}
 	return string(b)
 }
+
+// TestAlertsWithoutSubscriberWarnsUnlessAcknowledged: one warning per
+// Alerts that tells nobody, with an id an app that means it acknowledges.
+func TestAlertsWithoutSubscriberWarnsUnlessAcknowledged(t *testing.T) {
+	warnings := func(stack awscdk.Stack) int {
+		var n int
+		cdktest.Check(t, func() {
+			n = len(*assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"),
+				assertions.Match_StringLikeRegexp(jsii.String(`no subscriber.*\[ack: `+monitoring.NoSubscribersWarning+`\]`))))
+		})
+		return n
+	}
+	_, stack := newStack()
+	monitoring.NewAlerts(stack, "Alerts", nil)
+	monitoring.NewAlerts(stack, "More", &monitoring.AlertsProps{DisplayName: "more"})
+	monitoring.NewAlerts(stack, "Told", &monitoring.AlertsProps{HTTPSEndpoints: []string{"https://hooks.example.com/alerts"}})
+	if n := warnings(stack); n != 2 {
+		t.Errorf("%d no-subscriber warnings, want one per Alerts without subscriber (2)", n)
+	}
+
+	_, stack = newStack()
+	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String(monitoring.NoSubscribersWarning), jsii.String("a trial"))
+	monitoring.NewAlerts(stack, "Alerts", nil)
+	if n := warnings(stack); n != 0 {
+		t.Errorf("%d no-subscriber warnings after the app acknowledged them, want 0", n)
+	}
+}

@@ -45,7 +45,7 @@ const (
 	maxAlarmsPerWidget = 100
 )
 
-// line is one metric (or metric math expression) on a graph.
+// graphLine is one metric (or metric math expression) on a graph.
 type graphLine struct {
 	metric cwMetric
 	// math, when set, is drawn instead of metric; its inputs are hidden.
@@ -55,13 +55,13 @@ type graphLine struct {
 	label  string
 }
 
-// annotation is a horizontal line on a graph, usually an alarm threshold.
+// graphAnnotation is a horizontal line on a graph, usually an alarm threshold.
 type graphAnnotation struct {
 	value float64
 	label string
 }
 
-// graph is one time series widget.
+// graphSpec is one time series widget.
 type graphSpec struct {
 	title       string
 	lines       []graphLine
@@ -230,7 +230,7 @@ func metricJSON(x cwMetric, opts map[string]interface{}) []interface{} {
 	return append(out, opts)
 }
 
-// graph adds g to row s of the dashboard (nothing without a dashboard).
+// addGraph adds g to row s of the dashboard (nothing without a dashboard).
 func (m *ServiceMonitor) addGraph(s signal, g graphSpec) {
 	if m.layout != nil {
 		m.layout.add(s, g)

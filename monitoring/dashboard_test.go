@@ -68,7 +68,8 @@ func TestServiceDashboardGoldenSignals(t *testing.T) {
 	m.MonitorLambda(svcFunction(stack, nil), nil, nil)
 	m.MonitorECS(svcECS(stack), 2, nil)
 	m.MonitorAPIGateway(svcRestAPI(stack), "", nil)
-	m.MonitorAutoScaling(awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Web"), jsii.String("web-asg")), true, nil)
+	m.MonitorHTTPAPI(svcHTTPAPI(stack), "", nil)
+	m.MonitorAutoScaling(awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Web"), jsii.String("web-asg")), &monitoring.AutoScalingThresholds{Burstable: true})
 	m.MonitorCanary(svcCanary(stack), nil)
 	// A team's own widget goes below the golden signals.
 	m.Dashboard.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("team notes"), Width: jsii.Number(24)}))
@@ -83,8 +84,8 @@ func TestServiceDashboardGoldenSignals(t *testing.T) {
 	if alarms.Type != "alarm" || alarms.Properties.Title != "orders alarms" || alarms.Width != 24 {
 		t.Fatalf("first widget = %+v, want the alarm status of the monitor", alarms)
 	}
-	if got, want := len(alarms.Properties.Alarms), len(m.Alarms()); got != want || want != 19 {
-		t.Errorf("alarm status lists %d alarms, want all %d (19)", got, want)
+	if got, want := len(alarms.Properties.Alarms), len(m.Alarms()); got != want || want != 22 {
+		t.Errorf("alarm status lists %d alarms, want all %d (22)", got, want)
 	}
 	for _, a := range alarms.Properties.Alarms {
 		if !strings.HasPrefix(a, "ATT(Orders") || !strings.HasSuffix(a, ".Arn)") {
@@ -120,16 +121,20 @@ func TestServiceDashboardGoldenSignals(t *testing.T) {
 		"ALB LB: requests":                      "Traffic",
 		"Lambda Handler: invocations":           "Traffic",
 		"APIGateway Api: requests":              "Traffic",
+		"HTTPAPI HttpApi: requests":             "Traffic",
 		"AutoScaling Web: network":              "Traffic",
 		"ALB LB: 5XX responses":                 "Errors",
 		"Lambda Handler: errors and throttles":  "Errors",
 		"APIGateway Api: 5XX and 4XX":           "Errors",
 		"APIGateway Api: 4XX rate":              "Errors",
+		"HTTPAPI HttpApi: 5XX and 4XX":          "Errors",
+		"HTTPAPI HttpApi: 4XX rate":             "Errors",
 		"AutoScaling Web: status checks":        "Errors",
 		"Canary Probe: success":                 "Errors",
 		"ALB LB: response time":                 "Latency",
 		"Lambda Handler: duration":              "Latency",
 		"APIGateway Api: latency":               "Latency",
+		"HTTPAPI HttpApi: latency":              "Latency",
 		"Canary Probe: run duration":            "Latency",
 		"ALB LB: hosts":                         "Saturation",
 		"ALB LB: connections":                   "Saturation",
@@ -163,6 +168,11 @@ func TestServiceDashboardGoldenSignals(t *testing.T) {
 	rate := titles["APIGateway Api: 4XX rate"].Properties.Metrics
 	if len(rate) != 3 || !strings.Contains(fmt.Sprint(rate[0][0]), "100 * m1 / m2") {
 		t.Errorf("4XX rate metrics = %v, want an expression over two hidden metrics", rate)
+	}
+	// An HTTP API's graphs use its metric names and dimensions.
+	if m := titles["HTTPAPI HttpApi: 5XX and 4XX"].Properties.Metrics; len(m) != 2 ||
+		fmt.Sprint(m[0][:3]) != "[AWS/ApiGateway 5xx ApiId]" || fmt.Sprint(m[1][1]) != "4xx" || fmt.Sprint(m[0][5]) != "$default" {
+		t.Errorf("HTTP API error metrics = %v, want 5xx and 4xx by ApiId and Stage $default", m)
 	}
 
 	svcCheckLayout(t, widgets)

@@ -2,8 +2,8 @@ package monitoring_test
 
 // Fuzz targets for the validation of monitoring's props: AlertsProps,
 // ServiceMonitorProps and the thresholds of every service monitor. The
-// invariant: any input either validates or yields monitoring.Problems that
-// each name the prop and say what is valid; Validate never panics. Where a
+// invariant: any input either validates or yields monitoring.Problem values
+// that each name the prop and say what is valid; Validate never panics. Where a
 // prop's documentation states its rule exactly (display name length,
 // repeated addresses, service name, threshold ranges), the targets check it
 // independently. Validation is plain Go: the targets never call jsii.
@@ -165,11 +165,7 @@ func fuzzServiceNameOK(s string) bool {
 
 func FuzzServiceMonitorProps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string, dashboard uint8) {
-		p := &monitoring.ServiceMonitorProps{Name: name}
-		if dashboard%3 > 0 {
-			on := dashboard%3 == 1
-			p.Dashboard = &on
-		}
+		p := &monitoring.ServiceMonitorProps{Name: name, NoDashboard: dashboard%2 == 1}
 		ps := fuzzProblems(t, p.Validate(), "Name")
 		if _, bad := ps["Name"]; bad == fuzzServiceNameOK(name) {
 			t.Fatalf("service name %q: problem reported = %v", name, bad)
@@ -180,20 +176,19 @@ func FuzzServiceMonitorProps(f *testing.F) {
 	})
 }
 
-// The documented ranges of thresholds; nil (the default) is always valid.
+// The documented ranges of thresholds; 0 (the default) is always valid.
 type fuzzRange func(v float64) bool
 
 func fuzzFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 var (
-	fuzzAtLeastZero     fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 }
-	fuzzPercent         fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 && v <= 100 }
-	fuzzPositivePercent fuzzRange = func(v float64) bool { return fuzzFinite(v) && v > 0 && v <= 100 }
-	fuzzAtLeastOne      fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 1 && v == math.Trunc(v) }
+	fuzzAtLeastZero fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 }
+	fuzzPercent     fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 && v <= 100 }
+	fuzzAtLeastOne  fuzzRange = func(v float64) bool { return v == 0 || fuzzFinite(v) && v >= 1 && v == math.Trunc(v) }
 )
 
 // fuzzPeriods is a whole number of evaluation periods of period seconds,
-// at most one day in all (CloudWatch's limit).
+// at most one day in all (CloudWatch's limit), or 0.
 func fuzzPeriods(period float64) fuzzRange {
 	return func(v float64) bool { return fuzzAtLeastOne(v) && v*period <= 86400 }
 }
@@ -204,12 +199,12 @@ var fuzzThresholds = []struct {
 	name     string
 	props    []string
 	ranges   []fuzzRange
-	validate func(v []*float64, nilStruct bool) error
+	validate func(v []float64, nilStruct bool) error
 }{
 	{"ALB",
 		[]string{"ELB5XXCount", "Target5XXCount", "TargetResponseTimeP95", "TargetResponseTimeEvaluationPeriods", "UnhealthyHostCount", "RejectedConnectionCount"},
 		[]fuzzRange{fuzzAtLeastZero, fuzzAtLeastZero, fuzzAtLeastZero, fuzzPeriods(60), fuzzAtLeastZero, fuzzAtLeastZero},
-		func(v []*float64, nilStruct bool) error {
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.ALBThresholds)(nil).Validate()
 			}
@@ -219,16 +214,25 @@ var fuzzThresholds = []struct {
 	{"APIGateway",
 		[]string{"ServerErrors", "ClientErrorRate", "LatencyP99", "LatencyEvaluationPeriods"},
 		[]fuzzRange{fuzzAtLeastZero, fuzzPercent, fuzzAtLeastZero, fuzzPeriods(60)},
-		func(v []*float64, nilStruct bool) error {
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.APIGatewayThresholds)(nil).Validate()
 			}
 			return (&monitoring.APIGatewayThresholds{ServerErrors: v[0], ClientErrorRate: v[1], LatencyP99: v[2], LatencyEvaluationPeriods: v[3]}).Validate()
 		}},
+	{"HTTPAPI",
+		[]string{"ServerErrors", "ClientErrorRate", "LatencyP99", "LatencyEvaluationPeriods"},
+		[]fuzzRange{fuzzAtLeastZero, fuzzPercent, fuzzAtLeastZero, fuzzPeriods(60)},
+		func(v []float64, nilStruct bool) error {
+			if nilStruct {
+				return (*monitoring.HTTPAPIThresholds)(nil).Validate()
+			}
+			return (&monitoring.HTTPAPIThresholds{ServerErrors: v[0], ClientErrorRate: v[1], LatencyP99: v[2], LatencyEvaluationPeriods: v[3]}).Validate()
+		}},
 	{"AutoScaling",
 		[]string{"CPUUtilization", "StatusCheckFailed", "CPUCreditBalance"},
 		[]fuzzRange{fuzzPercent, fuzzAtLeastZero, fuzzAtLeastZero},
-		func(v []*float64, nilStruct bool) error {
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.AutoScalingThresholds)(nil).Validate()
 			}
@@ -236,8 +240,8 @@ var fuzzThresholds = []struct {
 		}},
 	{"Canary",
 		[]string{"SuccessPercent", "EvaluationPeriods"},
-		[]fuzzRange{fuzzPositivePercent, fuzzPeriods(300)},
-		func(v []*float64, nilStruct bool) error {
+		[]fuzzRange{fuzzPercent, fuzzPeriods(300)},
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.CanaryThresholds)(nil).Validate()
 			}
@@ -246,7 +250,7 @@ var fuzzThresholds = []struct {
 	{"ECS",
 		[]string{"CPUUtilization", "MemoryUtilization"},
 		[]fuzzRange{fuzzPercent, fuzzPercent},
-		func(v []*float64, nilStruct bool) error {
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.ECSThresholds)(nil).Validate()
 			}
@@ -254,8 +258,8 @@ var fuzzThresholds = []struct {
 		}},
 	{"Lambda",
 		[]string{"Errors", "Throttles", "DurationPercentOfTimeout", "DurationEvaluationPeriods", "ConcurrentExecutionsPercent", "AccountConcurrencyLimit"},
-		[]fuzzRange{fuzzAtLeastZero, fuzzAtLeastZero, fuzzPositivePercent, fuzzPeriods(60), fuzzPositivePercent, fuzzAtLeastOne},
-		func(v []*float64, nilStruct bool) error {
+		[]fuzzRange{fuzzAtLeastZero, fuzzAtLeastZero, fuzzPercent, fuzzPeriods(60), fuzzPercent, fuzzAtLeastOne},
+		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.LambdaThresholds)(nil).Validate()
 			}
@@ -265,7 +269,7 @@ var fuzzThresholds = []struct {
 }
 
 // FuzzThresholds validates one Thresholds type (kind) with the values
-// whose bit is set in mask (the others nil, the default); mask 0xFF
+// whose bit is set in mask (the others 0, the default); mask 0xFF
 // validates a nil *Thresholds. Exactly the values outside their
 // documented range must be reported.
 func FuzzThresholds(f *testing.F) {
@@ -273,18 +277,18 @@ func FuzzThresholds(f *testing.F) {
 		k := fuzzThresholds[int(kind)%len(fuzzThresholds)]
 		nilStruct := mask == 0xFF
 		values := []float64{a, b, c, d, e, g}
-		ptrs := make([]*float64, 6)
+		set := make([]float64, 6)
 		var want []string
 		for i := range k.props {
 			if nilStruct || mask&(1<<i) == 0 {
 				continue
 			}
-			ptrs[i] = &values[i]
+			set[i] = values[i]
 			if !k.ranges[i](values[i]) {
 				want = append(want, k.props[i])
 			}
 		}
-		ps := fuzzProblems(t, k.validate(ptrs, nilStruct), k.props...)
+		ps := fuzzProblems(t, k.validate(set, nilStruct), k.props...)
 		var got []string
 		for prop, p := range ps {
 			got = append(got, prop)

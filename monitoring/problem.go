@@ -3,39 +3,23 @@ package monitoring
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
-// Problem is one invalid prop, in the same shape and message as the stages
-// package's (monitoring does not import stages): the construct reports it
-// at synth with its construct path in front.
+// Problem is one invalid prop: the one shape every Velocity package reports
+// (stages.Problem is the same type, and monitoring does not import stages).
+// The construct reports it at synth with its construct path in front. The
+// checks of this package record Problems in a problem.List, whose Err joins
+// them for Validate.
 type Problem = problem.Problem
-
-// problems collects the Problems of one set of props; the checks below
-// are its methods.
-type problems problem.List
-
-// Add records a problem.
-func (ps *problems) Add(prop, value, want string) { (*problem.List)(ps).Add(prop, value, want) }
-
-// Err joins the problems into one error, nil when there are none.
-func (ps problems) Err() error { return problem.List(ps).Err() }
-
-var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // unresolved reports whether s is a CDK token (a CloudFormation parameter,
 // an attribute of another resource): its value is known only at deploy
 // time, so synth cannot check it.
 func unresolved(s string) bool { return strings.Contains(s, "${Token[") }
-
-// validEmail reports whether s looks like an address SNS can subscribe.
-func validEmail(s string) bool {
-	return len(s) <= 254 && emailPattern.MatchString(s)
-}
 
 // validHTTPS reports whether s is an absolute https URL that aws-cdk-lib
 // and SNS accept as an HTTPS subscription endpoint. aws-cdk-lib compares
@@ -51,7 +35,7 @@ func validHTTPS(s string) bool {
 // addresses checks a list of email addresses or endpoints: each valid (or a
 // token) and none repeated (aws-cdk-lib names a subscription after its
 // endpoint, so a repeat would be a construct name clash).
-func (ps *problems) addresses(prop string, list []string, valid func(string) bool, want string) {
+func addresses(ps *problem.List, prop string, list []string, valid func(string) bool, want string) {
 	seen := map[string]bool{}
 	for i, s := range list {
 		name := fmt.Sprintf("%s[%d]", prop, i)

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ServiceMonitorProps configures a ServiceMonitor.
@@ -24,10 +25,11 @@ type ServiceMonitorProps struct {
 	// Alerts.AlarmAction). Default: the alarms have no actions (the line's
 	// bake-time gates still find them in the stage).
 	Alerts *Alerts
-	// Dashboard creates one CloudWatch dashboard for the monitor, with a
-	// row for each golden signal (traffic, errors, latency, saturation)
-	// and the status of every alarm. Default: true.
-	Dashboard *bool
+	// NoDashboard leaves out the monitor's CloudWatch dashboard; the
+	// alarms are the same. Default: false, one dashboard with a row for
+	// each golden signal (traffic, errors, latency, saturation) and the
+	// status of every alarm.
+	NoDashboard bool
 }
 
 var serviceNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -37,8 +39,8 @@ var serviceNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // runtime.
 func (p *ServiceMonitorProps) Validate() error { return p.problems().Err() }
 
-func (p *ServiceMonitorProps) problems() problems {
-	var ps problems
+func (p *ServiceMonitorProps) problems() problem.List {
+	var ps problem.List
 	if p == nil {
 		ps.Add("Name", "", "1 to 64 letters, digits, - or _ naming the service (props are nil)")
 		return ps
@@ -52,11 +54,11 @@ func (p *ServiceMonitorProps) problems() problems {
 // ServiceMonitor watches the resources of one service with curated
 // CloudWatch alarms and one golden-signals dashboard. It grows by one
 // method per kind of resource (MonitorALB, MonitorAutoScaling,
-// MonitorECS, MonitorLambda, MonitorAPIGateway, MonitorCanary); each
-// creates that resource's alarms, adds its graphs to the dashboard and
-// returns the alarms. Each alarm states its missing-data treatment, says in
-// its description what it means and what to do, and notifies Alerts when
-// set. THRESHOLDS.md lists every default.
+// MonitorECS, MonitorLambda, MonitorAPIGateway, MonitorHTTPAPI,
+// MonitorCanary); each creates that resource's alarms, adds its graphs to
+// the dashboard and returns the alarms. Each alarm states its missing-data
+// treatment, says in its description what it means and what to do, and
+// notifies Alerts when set. THRESHOLDS.md lists every default.
 //
 // Invalid props or thresholds never panic: each problem is attached to the
 // monitor as a synth-time error, and the method concerned creates nothing.
@@ -64,7 +66,7 @@ type ServiceMonitor struct {
 	constructs.Construct
 	// Dashboard is the CloudWatch dashboard of the monitor; teams may add
 	// their own widgets to it (they appear below the golden signals). Nil
-	// when ServiceMonitorProps.Dashboard is false or the props are invalid.
+	// with ServiceMonitorProps.NoDashboard or when the props are invalid.
 	Dashboard awscloudwatch.Dashboard
 
 	ok        bool
@@ -82,10 +84,10 @@ type ServiceMonitor struct {
 	accountLimit       [2]float64 // limit and percent it was made with
 }
 
-// NewServiceMonitor creates a service monitor and, unless props.Dashboard
-// is false, its CloudWatch dashboard (awscloudwatch.Dashboard "Dashboard",
-// named "Name-<stack name>-<region>"). It creates no alarm by itself: call
-// a Monitor method per resource. Invalid props do not panic: each problem
+// NewServiceMonitor creates a service monitor and, unless
+// props.NoDashboard, its CloudWatch dashboard (awscloudwatch.Dashboard
+// "Dashboard", named "Name-<stack name>-<region>"). It creates no alarm by
+// itself: call a Monitor method per resource. Invalid props do not panic: each problem
 // is attached to the construct as an error and the Monitor methods then
 // create nothing.
 func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMonitorProps) *ServiceMonitor {
@@ -106,7 +108,7 @@ func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMoni
 		// props were invalid (Alerts reports that itself).
 		m.action = props.Alerts.AlarmAction()
 	}
-	if props.Dashboard == nil || *props.Dashboard {
+	if !props.NoDashboard {
 		stack := awscdk.Stack_Of(m)
 		region := *stack.Region()
 		m.layout = &dashboardLayout{region: region, title: props.Name}
@@ -137,7 +139,7 @@ func (m *ServiceMonitor) ToString() *string { return m.Node().Path() }
 // construct named kind-<resource id>) and a label for its graphs ("kind
 // <resource id>"). Problems are attached to the monitor as errors named
 // after the call; start then returns a nil scope.
-func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct, ps problems) (constructs.Construct, string) {
+func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct, ps problem.List) (constructs.Construct, string) {
 	label := "nil"
 	if resource != nil {
 		label = *resource.Node().Id()
@@ -156,7 +158,7 @@ func (m *ServiceMonitor) start(call, kind string, resource constructs.IConstruct
 	return constructs.NewConstruct(m, jsii.String(id)), kind + " " + label
 }
 
-// try runs f and returns a panic from the jsii runtime (an attribute an
+// catchJSII runs f and returns a panic from the jsii runtime (an attribute an
 // imported resource does not have) as an error.
 func catchJSII(f func()) (err error) {
 	defer func() {
@@ -166,17 +168,4 @@ func catchJSII(f func()) (err error) {
 	}()
 	f()
 	return nil
-}
-
-// nilProblem is the problem of a required resource argument that is nil.
-func nilProblem(prop, want string) Problem {
-	return Problem{Prop: prop, Value: "nil", Want: want}
-}
-
-// prefixed returns ps with each Prop prefixed by "struct.".
-func prefixed(prefix string, ps problems) problems {
-	for i := range ps {
-		ps[i].Prop = prefix + "." + ps[i].Prop
-	}
-	return ps
 }

@@ -7,53 +7,56 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ALBThresholds overrides the alarms MonitorALB creates. Every field is
-// optional: nil keeps the default.
+// optional: 0 keeps the default, so the zero value (or a nil
+// *ALBThresholds) is every default.
 type ALBThresholds struct {
 	// ELB5XXCount: the ELB5XX alarm fires when the load balancer itself
 	// returns more than this many 5XX responses (AWS/ApplicationELB
 	// HTTPCode_ELB_5XX_Count, Sum over 60 s, 1 of 1). Missing data: not
 	// breaching. Default: 0.
-	ELB5XXCount *float64
+	ELB5XXCount float64
 	// Target5XXCount: the Target5XX alarm fires when the targets return
 	// more than this many 5XX responses (HTTPCode_Target_5XX_Count, Sum
 	// over 60 s, 1 of 1). Missing data: not breaching. Default: 0.
-	Target5XXCount *float64
+	Target5XXCount float64
 	// TargetResponseTimeP95: the TargetResponseTimeP95 alarm fires when
 	// the p95 of TargetResponseTime (p95 over 60 s) is above this many
-	// seconds. Missing data: not breaching. Default: 1 (second).
-	TargetResponseTimeP95 *float64
+	// seconds. Missing data: not breaching. 0 keeps the default: 1
+	// (second).
+	TargetResponseTimeP95 float64
 	// TargetResponseTimeEvaluationPeriods: how many consecutive 60 s
-	// periods the p95 must breach. Default: 3 (3 of 3).
-	TargetResponseTimeEvaluationPeriods *float64
+	// periods the p95 must breach. 0 keeps the default: 3 (3 of 3).
+	TargetResponseTimeEvaluationPeriods float64
 	// UnhealthyHostCount: the UnhealthyHosts alarm fires when the target
 	// group has more than this many unhealthy targets (UnHealthyHostCount,
 	// Maximum over 60 s, 2 of 2). Missing data: not breaching. Default: 0.
-	UnhealthyHostCount *float64
+	UnhealthyHostCount float64
 	// RejectedConnectionCount: the RejectedConnections alarm fires when
 	// the load balancer rejects more than this many connections
 	// (RejectedConnectionCount, Sum over 60 s, 1 of 1). Missing data: not
 	// breaching. Default: 0.
-	RejectedConnectionCount *float64
+	RejectedConnectionCount float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *ALBThresholds) Validate() error { return t.problems().Err() }
 
-func (t *ALBThresholds) problems() problems {
-	var ps problems
+func (t *ALBThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("ELB5XXCount", t.ELB5XXCount)
-	ps.atLeastZero("Target5XXCount", t.Target5XXCount)
-	ps.atLeastZero("TargetResponseTimeP95", t.TargetResponseTimeP95)
-	ps.evaluationPeriods("TargetResponseTimeEvaluationPeriods", t.TargetResponseTimeEvaluationPeriods, 60)
-	ps.atLeastZero("UnhealthyHostCount", t.UnhealthyHostCount)
-	ps.atLeastZero("RejectedConnectionCount", t.RejectedConnectionCount)
+	atLeastZero(&ps, "ELB5XXCount", t.ELB5XXCount)
+	atLeastZero(&ps, "Target5XXCount", t.Target5XXCount)
+	atLeastZero(&ps, "TargetResponseTimeP95", t.TargetResponseTimeP95)
+	evaluationPeriods(&ps, "TargetResponseTimeEvaluationPeriods", t.TargetResponseTimeEvaluationPeriods, 60)
+	atLeastZero(&ps, "UnhealthyHostCount", t.UnhealthyHostCount)
+	atLeastZero(&ps, "RejectedConnectionCount", t.RejectedConnectionCount)
 	return ps
 }
 
@@ -77,10 +80,11 @@ func (t *ALBThresholds) problems() problems {
 // created; invalid arguments create nothing and are reported as synth
 // errors.
 func (m *ServiceMonitor) MonitorALB(alb awselasticloadbalancingv2.IApplicationLoadBalancer, tg awselasticloadbalancingv2.IApplicationTargetGroup, t *ALBThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("ALBThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("ALBThresholds", t.problems())
 	var lbName, tgName string
 	if alb == nil {
-		ps = append(ps, nilProblem("alb", "an awselasticloadbalancingv2.IApplicationLoadBalancer"))
+		ps.Add("alb", "nil", "an awselasticloadbalancingv2.IApplicationLoadBalancer")
 	} else if err := catchJSII(func() { lbName, tgName = albNames(alb, tg) }); err != nil {
 		ps.Add("alb, tg", "imported", "a load balancer and target group whose metrics CDK knows (defined in this app, or imported with its load balancer ARNs): "+firstLine(err.Error()))
 	}

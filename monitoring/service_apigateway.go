@@ -5,49 +5,53 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // APIGatewayThresholds overrides the alarms MonitorAPIGateway creates.
-// Every field is optional: nil keeps the default.
+// Every field is optional: 0 keeps the default, so the zero value (or a nil
+// *APIGatewayThresholds) is every default.
 type APIGatewayThresholds struct {
 	// ServerErrors: the 5XXErrors alarm fires when the stage returns more
 	// than this many 5XX responses (AWS/ApiGateway 5XXError, Sum over 60
 	// s, 1 of 1). Missing data: not breaching. Default: 0.
-	ServerErrors *float64
+	ServerErrors float64
 	// ClientErrorRate: the 4XXRate alarm fires when more than this
 	// percentage of requests get a 4XX response (metric math
 	// 100*4XXError/Count, both Sum over 300 s, 1 of 1). Missing data: not
-	// breaching. Default: 5.
-	ClientErrorRate *float64
+	// breaching. 0 keeps the default: 5. For an alarm on almost any 4XX,
+	// set a small rate such as 0.1.
+	ClientErrorRate float64
 	// LatencyP99: the LatencyP99 alarm fires when the p99 of Latency (p99
 	// over 60 s) is above this many milliseconds. Missing data: not
-	// breaching. Default: 1000.
-	LatencyP99 *float64
+	// breaching. 0 keeps the default: 1000.
+	LatencyP99 float64
 	// LatencyEvaluationPeriods: how many consecutive 60 s periods the p99
-	// must breach. Default: 3 (3 of 3).
-	LatencyEvaluationPeriods *float64
+	// must breach. 0 keeps the default: 3 (3 of 3).
+	LatencyEvaluationPeriods float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *APIGatewayThresholds) Validate() error { return t.problems().Err() }
 
-func (t *APIGatewayThresholds) problems() problems {
-	var ps problems
+func (t *APIGatewayThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("ServerErrors", t.ServerErrors)
-	ps.percent("ClientErrorRate", t.ClientErrorRate)
-	ps.atLeastZero("LatencyP99", t.LatencyP99)
-	ps.evaluationPeriods("LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
+	atLeastZero(&ps, "ServerErrors", t.ServerErrors)
+	percent(&ps, "ClientErrorRate", t.ClientErrorRate)
+	atLeastZero(&ps, "LatencyP99", t.LatencyP99)
+	evaluationPeriods(&ps, "LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
 	return ps
 }
 
-// MonitorAPIGateway creates the alarms of one stage of a REST API and adds
-// its graphs (requests; 4XX and 5XX; 4XX rate; latency and integration
-// latency) to the dashboard. All metrics are AWS/ApiGateway with the
-// dimensions ApiName and Stage:
+// MonitorAPIGateway creates the alarms of one stage of a REST API (for an
+// HTTP API, see MonitorHTTPAPI) and adds its graphs (requests; 4XX and
+// 5XX; 4XX rate; latency and integration latency) to the dashboard. All
+// metrics are AWS/ApiGateway with the dimensions ApiName and Stage:
 //
 //   - 5XXErrors: 5XXError Sum over 60 s > 0, 1 of 1.
 //   - 4XXRate: 100 * 4XXError / Count (Sum over 300 s) > 5%, 1 of 1; a
@@ -60,10 +64,11 @@ func (t *APIGatewayThresholds) problems() problems {
 // thresholds (nil: defaults). It returns the alarms it created; invalid
 // arguments create nothing and are reported as synth errors.
 func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage string, t *APIGatewayThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("APIGatewayThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("APIGatewayThresholds", t.problems())
 	var name string
 	if api == nil {
-		ps = append(ps, nilProblem("api", "an awsapigateway.IRestApi"))
+		ps.Add("api", "nil", "an awsapigateway.IRestApi")
 	} else if err := catchJSII(func() {
 		name = *api.RestApiName()
 		if stage == "" {
@@ -76,27 +81,59 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 	if scope == nil {
 		return nil
 	}
+	return m.apiGatewayAlarms(scope, label, t, apiGatewayMetrics{
+		dims:         []cwDim{{"ApiName", name}, {"Stage", stage}},
+		serverErrors: "5XXError",
+		clientErrors: "4XXError",
+		where:        fmt.Sprintf("REST API %s (stage %s)", name, stage),
+		logs:         "the stage's execution and access logs",
+		overhead:     "authorizers and mapping templates",
+	})
+}
+
+// apiGatewayMetrics is what differs between the alarms of a REST API stage
+// and of an HTTP API stage: the metrics are AWS/ApiGateway for both, with
+// the same shapes, but other names and dimensions.
+type apiGatewayMetrics struct {
+	// dims are the dimensions of one stage: ApiName and Stage (REST), ApiId
+	// and Stage (HTTP).
+	dims []cwDim
+	// serverErrors and clientErrors name the 5XX and 4XX metrics:
+	// 5XXError and 4XXError (REST), 5xx and 4xx (HTTP). Count, Latency
+	// and IntegrationLatency are named the same in both.
+	serverErrors, clientErrors string
+	// where names the stage in descriptions, e.g. "REST API orders
+	// (stage prod)".
+	where string
+	// logs are where the 5XX runbook looks first; overhead is what adds
+	// latency between the client and the integration.
+	logs, overhead string
+}
+
+// apiGatewayAlarms creates the three alarms of an API stage (5XXErrors,
+// 4XXRate, LatencyP99) in scope and adds its graphs to the dashboard.
+// t may be nil (defaults).
+func (m *ServiceMonitor) apiGatewayAlarms(scope constructs.Construct, label string, t *APIGatewayThresholds, a apiGatewayMetrics) []awscloudwatch.Alarm {
 	if t == nil {
 		t = &APIGatewayThresholds{}
 	}
-	dims := []cwDim{{"ApiName", name}, {"Stage", stage}}
-	apigw := func(n string) cwMetric { return cwMetric{namespace: "AWS/ApiGateway", name: n, dims: dims} }
-	where := fmt.Sprintf("REST API %s (stage %s)", name, stage)
+	apigw := func(n string) cwMetric { return cwMetric{namespace: "AWS/ApiGateway", name: n, dims: a.dims} }
+	where := a.where
 
 	serverErrors := alarmSpec{
-		id: "5XXErrors", metric: apigw("5XXError"), label: "5XX errors", statistic: "Sum", period: 60,
+		id: "5XXErrors", metric: apigw(a.serverErrors), label: "5XX errors", statistic: "Sum", period: 60,
 		evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.ServerErrors, 0),
 		comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, treatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
 	}
 	serverErrors.description = m.describe(
-		fmt.Sprintf("%s returned more than %s HTTP 5XX responses over 1 minute (5XXError, Sum): requests fail on the server side (integration errors or timeouts, API Gateway limits).", where, fmtNum(serverErrors.threshold)),
-		"Check the stage's execution and access logs and the integration's logs; if the errors started with a deployment, roll it back.")
+		fmt.Sprintf("%s returned more than %s HTTP 5XX responses over 1 minute (%s, Sum): requests fail on the server side (integration errors or timeouts, API Gateway limits).", where, fmtNum(serverErrors.threshold), a.serverErrors),
+		"Check "+a.logs+" and the integration's logs; if the errors started with a deployment, roll it back.")
 	clientRate := alarmSpec{
 		id: "4XXRate", label: "4XX rate (%)", statistic: "Sum", period: 300,
 		notAGate: "client errors: acceptance tests send bad requests on purpose",
 		math: &cwMath{
 			expression: "IF(m2 > 0, 100 * m1 / m2, 0)",
-			using:      []cwMathInput{{"m1", apigw("4XXError")}, {"m2", apigw("Count")}},
+			using:      []cwMathInput{{"m1", apigw(a.clientErrors)}, {"m2", apigw("Count")}},
 		},
 		evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.ClientErrorRate, 5),
 		comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, treatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
@@ -112,7 +149,7 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 	}
 	lat.description = m.describe(
 		fmt.Sprintf("The p99 latency of %s was above %s ms %s: at least 1 in 100 requests is slow.", where, fmtNum(lat.threshold), windowText(60, periods, periods)),
-		"Compare with IntegrationLatency on the dashboard: if the backend is slow, check its logs, cold starts and dependencies; otherwise check authorizers and mapping templates.")
+		"Compare with IntegrationLatency on the dashboard: if the backend is slow, check its logs, cold starts and dependencies; otherwise check "+a.overhead+".")
 
 	alarms := []awscloudwatch.Alarm{m.newAlarm(scope, serverErrors), m.newAlarm(scope, clientRate), m.newAlarm(scope, lat)}
 
@@ -120,7 +157,7 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 		{metric: apigw("Count"), stat: "Sum", period: 60, label: "Requests"},
 	}})
 	m.addGraph(sigErrors, alarmGraph(label+": 5XX and 4XX", "Count", serverErrors,
-		graphLine{metric: apigw("4XXError"), stat: "Sum", period: 60, label: "4XX errors"}))
+		graphLine{metric: apigw(a.clientErrors), stat: "Sum", period: 60, label: "4XX errors"}))
 	m.addGraph(sigErrors, alarmGraph(label+": 4XX rate", "%", clientRate))
 	m.addGraph(sigLatency, alarmGraph(label+": latency", "ms", lat,
 		graphLine{metric: apigw("Latency"), stat: "p50", period: 60, label: "Latency p50"},

@@ -5,40 +5,50 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // AutoScalingThresholds overrides the alarms MonitorAutoScaling creates.
-// Every field is optional: nil keeps the default.
+// Every field is optional: 0 (false) keeps the default, so the zero value
+// (or a nil *AutoScalingThresholds) is every default.
 type AutoScalingThresholds struct {
+	// Burstable adds the CPUCreditBalance alarm and graph, for a group of
+	// burstable instances (T2, T3, T4g), which are throttled to their
+	// baseline CPU when their credits run out. Default: false, no credit
+	// alarm (CloudWatch reports no CPUCreditBalance for other instance
+	// types, and MonitorAutoScaling cannot see the group's instance type).
+	Burstable bool
 	// CPUUtilization: the CPUUtilization alarm fires when the average CPU
 	// of the group's instances is above this percentage (AWS/EC2
 	// CPUUtilization by AutoScalingGroupName, Average over 600 s, 1 of 1).
-	// Missing data: not breaching. Default: 80.
-	CPUUtilization *float64
+	// Missing data: not breaching. 0 keeps the default: 80.
+	CPUUtilization float64
 	// StatusCheckFailed: the StatusCheckFailed alarm fires when more than
 	// this is reported (AWS/EC2 StatusCheckFailed, Maximum over 60 s, 2 of
 	// 2; 1 means an instance fails a check). Missing data: not breaching.
 	// Default: 0.
-	StatusCheckFailed *float64
-	// CPUCreditBalance: the CPUCreditBalance alarm (burstable instances
-	// only) fires when an instance's credit balance is below this (AWS/EC2
+	StatusCheckFailed float64
+	// CPUCreditBalance: the CPUCreditBalance alarm (only with Burstable)
+	// fires when an instance's credit balance is below this (AWS/EC2
 	// CPUCreditBalance, Minimum over 300 s, 1 of 1). Missing data: not
-	// breaching. Default: 20.
-	CPUCreditBalance *float64
+	// breaching. 0 keeps the default: 20. A balance is never below 0, so
+	// there is no threshold that turns the alarm quiet: to have no credit
+	// alarm, leave Burstable false.
+	CPUCreditBalance float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *AutoScalingThresholds) Validate() error { return t.problems().Err() }
 
-func (t *AutoScalingThresholds) problems() problems {
-	var ps problems
+func (t *AutoScalingThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.percent("CPUUtilization", t.CPUUtilization)
-	ps.atLeastZero("StatusCheckFailed", t.StatusCheckFailed)
-	ps.atLeastZero("CPUCreditBalance", t.CPUCreditBalance)
+	percent(&ps, "CPUUtilization", t.CPUUtilization)
+	atLeastZero(&ps, "StatusCheckFailed", t.StatusCheckFailed)
+	atLeastZero(&ps, "CPUCreditBalance", t.CPUCreditBalance)
 	return ps
 }
 
@@ -49,20 +59,22 @@ func (t *AutoScalingThresholds) problems() problems {
 //
 //   - CPUUtilization: CPUUtilization Average over 600 s > 80%, 1 of 1.
 //   - StatusCheckFailed: StatusCheckFailed Maximum over 60 s > 0, 2 of 2.
-//   - CPUCreditBalance, only when burstable (T instance types):
+//   - CPUCreditBalance, only with t.Burstable (T instance types):
 //     CPUCreditBalance Minimum over 300 s < 20, 1 of 1. T3/T4g instances
 //     in unlimited mode launch with no credits, so expect it briefly
-//     after a scale-out or set the threshold to 0 to turn it quiet.
+//     after a scale-out, or leave Burstable false to have no credit alarm.
 //
 // Missing data is not breaching for all of them: a group scaled to zero
-// has no metrics and nothing wrong. t overrides thresholds (nil:
-// defaults). It returns the alarms it created; invalid arguments create
-// nothing and are reported as synth errors.
-func (m *ServiceMonitor) MonitorAutoScaling(asg awsautoscaling.IAutoScalingGroup, burstable bool, t *AutoScalingThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("AutoScalingThresholds", t.problems())
+// has no metrics and nothing wrong. t says whether the group is burstable
+// and overrides thresholds (nil: not burstable, defaults). It returns the
+// alarms it created; invalid arguments create nothing and are reported as
+// synth errors.
+func (m *ServiceMonitor) MonitorAutoScaling(asg awsautoscaling.IAutoScalingGroup, t *AutoScalingThresholds) []awscloudwatch.Alarm {
+	var ps problem.List
+	ps.Nest("AutoScalingThresholds", t.problems())
 	var name string
 	if asg == nil {
-		ps = append(ps, nilProblem("asg", "an awsautoscaling.IAutoScalingGroup"))
+		ps.Add("asg", "nil", "an awsautoscaling.IAutoScalingGroup")
 	} else {
 		name = *asg.AutoScalingGroupName()
 	}
@@ -104,7 +116,7 @@ func (m *ServiceMonitor) MonitorAutoScaling(asg awsautoscaling.IAutoScalingGroup
 	m.addGraph(sigSaturation, alarmGraph(label+": CPU", "%", cpu,
 		graphLine{metric: cpu.metric, stat: "Maximum", period: 600, label: "CPU (busiest instance)"}))
 
-	if burstable {
+	if t.Burstable {
 		credits := alarmSpec{
 			id: "CPUCreditBalance", metric: ec2("CPUCreditBalance"), label: "CPU credit balance", statistic: "Minimum", period: 300,
 			evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.CPUCreditBalance, 20),

@@ -5,31 +5,34 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssynthetics"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // CanaryThresholds overrides the alarm MonitorCanary creates. Every field
-// is optional: nil keeps the default.
+// is optional: 0 keeps the default, so the zero value (or a nil
+// *CanaryThresholds) is every default.
 type CanaryThresholds struct {
 	// SuccessPercent: the SuccessPercent alarm fires when the canary's
 	// success rate is below this percentage (CloudWatchSynthetics
-	// SuccessPercent, Average over 300 s). Default: 100 (any failed run).
-	SuccessPercent *float64
+	// SuccessPercent, Average over 300 s). 0 keeps the default: 100 (any
+	// failed run).
+	SuccessPercent float64
 	// EvaluationPeriods: how many consecutive 300 s periods must breach.
-	// Default: 2 (2 of 2).
-	EvaluationPeriods *float64
+	// 0 keeps the default: 2 (2 of 2).
+	EvaluationPeriods float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *CanaryThresholds) Validate() error { return t.problems().Err() }
 
-func (t *CanaryThresholds) problems() problems {
-	var ps problems
+func (t *CanaryThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.positivePercent("SuccessPercent", t.SuccessPercent)
-	ps.evaluationPeriods("EvaluationPeriods", t.EvaluationPeriods, 300)
+	percent(&ps, "SuccessPercent", t.SuccessPercent)
+	evaluationPeriods(&ps, "EvaluationPeriods", t.EvaluationPeriods, 300)
 	return ps
 }
 
@@ -44,13 +47,14 @@ func (t *CanaryThresholds) problems() problems {
 //
 // canary is a Canary of this app, or one defined elsewhere imported with
 // awssynthetics.Canary_FromCanaryName. t overrides thresholds (nil:
-// defaults). It returns the alarm it created; invalid arguments create nothing and are reported as synth
-// errors.
+// defaults). It returns the alarm it created; invalid arguments create
+// nothing and are reported as synth errors.
 func (m *ServiceMonitor) MonitorCanary(canary awssynthetics.ICanary, t *CanaryThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("CanaryThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("CanaryThresholds", t.problems())
 	var name string
 	if canary == nil {
-		ps = append(ps, nilProblem("canary", "an awssynthetics.ICanary"))
+		ps.Add("canary", "nil", "an awssynthetics.ICanary")
 	} else {
 		name = *canary.CanaryName()
 	}

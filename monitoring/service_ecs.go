@@ -6,35 +6,37 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // ECSThresholds overrides the alarms MonitorECS creates. Every field is
-// optional: nil keeps the default. The running-tasks threshold is the
+// optional: 0 keeps the default, so the zero value (or a nil
+// *ECSThresholds) is every default. The running-tasks threshold is the
 // desired argument of MonitorECS.
 type ECSThresholds struct {
 	// CPUUtilization: the CPUUtilization alarm fires when the service's
 	// average CPU is above this percentage of what its tasks reserve
 	// (AWS/ECS CPUUtilization, Average over 300 s, 1 of 1). Missing data:
-	// not breaching. Default: 80.
-	CPUUtilization *float64
+	// not breaching. 0 keeps the default: 80.
+	CPUUtilization float64
 	// MemoryUtilization: the MemoryUtilization alarm fires when the
 	// service's average memory is above this percentage (AWS/ECS
 	// MemoryUtilization, Average over 300 s, 1 of 1). Missing data: not
-	// breaching. Default: 80.
-	MemoryUtilization *float64
+	// breaching. 0 keeps the default: 80.
+	MemoryUtilization float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *ECSThresholds) Validate() error { return t.problems().Err() }
 
-func (t *ECSThresholds) problems() problems {
-	var ps problems
+func (t *ECSThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.percent("CPUUtilization", t.CPUUtilization)
-	ps.percent("MemoryUtilization", t.MemoryUtilization)
+	percent(&ps, "CPUUtilization", t.CPUUtilization)
+	percent(&ps, "MemoryUtilization", t.MemoryUtilization)
 	return ps
 }
 
@@ -58,13 +60,14 @@ func (t *ECSThresholds) problems() problems {
 // alarms it created; invalid arguments create nothing and are reported as
 // synth errors.
 func (m *ServiceMonitor) MonitorECS(svc awsecs.IBaseService, desired int, t *ECSThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("ECSThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("ECSThresholds", t.problems())
 	if desired < 1 {
 		ps.Add("desired", strconv.Itoa(desired), "the service's desired count or minimum capacity, at least 1")
 	}
 	var service, cluster string
 	if svc == nil {
-		ps = append(ps, nilProblem("svc", "an awsecs.IBaseService"))
+		ps.Add("svc", "nil", "an awsecs.IBaseService")
 	} else if err := catchJSII(func() { service, cluster = *svc.ServiceName(), *svc.Cluster().ClusterName() }); err != nil {
 		ps.Add("svc", "imported", "a service with a cluster: "+firstLine(err.Error()))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
@@ -27,9 +28,9 @@ func ExampleServiceMonitor_MonitorLambda() {
 		Alerts: alerts, // every alarm notifies the team, in ALARM and back to OK
 	})
 	// One call per resource; nil timeout reads the function's own (10 s),
-	// and each threshold left nil keeps its default.
+	// and each threshold left 0 keeps its default.
 	alarms := monitor.MonitorLambda(handler, nil, &monitoring.LambdaThresholds{
-		Errors: jsii.Number(5), // tolerate up to 5 errors a minute
+		Errors: 5, // tolerate up to 5 errors a minute
 	})
 	fmt.Println(len(alarms), "alarms")
 
@@ -59,4 +60,48 @@ func ExampleServiceMonitor_MonitorLambda() {
 	// Errors Sum over 60s > 5 in 1 of 1, missing data notBreaching
 	// Throttles Sum over 60s > 0 in 1 of 1, missing data notBreaching
 	// 1 dashboard
+}
+
+func ExampleServiceMonitor_MonitorHTTPAPI() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Service"), nil)
+	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		ApiName: jsii.String("orders"),
+	})
+
+	monitor := monitoring.NewServiceMonitor(stack, "Monitor", &monitoring.ServiceMonitorProps{Name: "orders"})
+	// "" watches the API's $default stage; a field left 0 keeps its default.
+	alarms := monitor.MonitorHTTPAPI(api, "", &monitoring.HTTPAPIThresholds{
+		LatencyP99: 300, // milliseconds
+	})
+	fmt.Println(len(alarms), "alarms")
+
+	tpl := assertions.Template_FromStack(stack, nil)
+	var lines []string
+	for _, r := range *tpl.FindResources(jsii.String("AWS::CloudWatch::Alarm"), nil) {
+		p := (*r)["Properties"].(map[string]interface{})
+		if p["MetricName"] == nil {
+			lines = append(lines, fmt.Sprintf("metric math > %v in %v of %v", p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"]))
+			continue
+		}
+		stat := p["Statistic"]
+		if stat == nil {
+			stat = p["ExtendedStatistic"]
+		}
+		var dims []string
+		for _, d := range p["Dimensions"].([]interface{}) {
+			dims = append(dims, d.(map[string]interface{})["Name"].(string))
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %v by %v over %vs > %v in %v of %v", p["Namespace"], p["MetricName"], stat, dims,
+			p["Period"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"]))
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	// Output:
+	// 3 alarms
+	// AWS/ApiGateway 5xx Sum by [ApiId Stage] over 60s > 0 in 1 of 1
+	// AWS/ApiGateway Latency p99 by [ApiId Stage] over 60s > 300 in 3 of 3
+	// metric math > 5 in 1 of 1
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // Defaults of LambdaThresholds.
@@ -22,52 +23,53 @@ const (
 )
 
 // LambdaThresholds overrides the alarms MonitorLambda creates. Every field
-// is optional: nil keeps the default.
+// is optional: 0 keeps the default, so the zero value (or a nil
+// *LambdaThresholds) is every default.
 type LambdaThresholds struct {
 	// Errors: the Errors alarm fires when the function reports more than
 	// this many errors (AWS/Lambda Errors, Sum over 60 s, 1 of 1
 	// periods). Timeouts count as errors. Missing data: not breaching.
 	// Default: 0.
-	Errors *float64
+	Errors float64
 	// Throttles: the Throttles alarm fires when more than this many
 	// invocations are throttled (AWS/Lambda Throttles, Sum over 60 s, 1 of
 	// 1). Missing data: not breaching. Default: 0.
-	Throttles *float64
+	Throttles float64
 	// DurationPercentOfTimeout: the DurationP99 alarm fires when the p99
 	// duration (AWS/Lambda Duration, p99 over 60 s) is above this
 	// percentage of the function's timeout. Missing data: not breaching.
-	// Default: 80.
-	DurationPercentOfTimeout *float64
+	// 0 keeps the default: 80.
+	DurationPercentOfTimeout float64
 	// DurationEvaluationPeriods: how many consecutive 60 s periods the p99
-	// duration must breach. Default: 3 (3 of 3).
-	DurationEvaluationPeriods *float64
+	// duration must breach. 0 keeps the default: 3 (3 of 3).
+	DurationEvaluationPeriods float64
 	// ConcurrentExecutionsPercent: the account-level alarm fires when the
 	// account's concurrent executions (AWS/Lambda ConcurrentExecutions
 	// without dimensions, Maximum over 60 s, 3 of 3) are above this
 	// percentage of AccountConcurrencyLimit. Missing data: not breaching.
-	// Default: 80.
-	ConcurrentExecutionsPercent *float64
+	// 0 keeps the default: 80.
+	ConcurrentExecutionsPercent float64
 	// AccountConcurrencyLimit is the account's Lambda concurrency quota in
-	// the region (Service Quotas, "Concurrent executions"). Default:
-	// DefaultLambdaAccountConcurrencyLimit (1000).
-	AccountConcurrencyLimit *float64
+	// the region (Service Quotas, "Concurrent executions"). 0 keeps the
+	// default: DefaultLambdaAccountConcurrencyLimit (1000).
+	AccountConcurrencyLimit float64
 }
 
 // Validate reports every invalid threshold, joined into one error
 // (errors.As finds each Problem); nil when all are valid or t is nil.
 func (t *LambdaThresholds) Validate() error { return t.problems().Err() }
 
-func (t *LambdaThresholds) problems() problems {
-	var ps problems
+func (t *LambdaThresholds) problems() problem.List {
+	var ps problem.List
 	if t == nil {
 		return ps
 	}
-	ps.atLeastZero("Errors", t.Errors)
-	ps.atLeastZero("Throttles", t.Throttles)
-	ps.positivePercent("DurationPercentOfTimeout", t.DurationPercentOfTimeout)
-	ps.evaluationPeriods("DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
-	ps.positivePercent("ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
-	ps.atLeastOne("AccountConcurrencyLimit", t.AccountConcurrencyLimit)
+	atLeastZero(&ps, "Errors", t.Errors)
+	atLeastZero(&ps, "Throttles", t.Throttles)
+	percent(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
+	evaluationPeriods(&ps, "DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
+	percent(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
+	atLeastOne(&ps, "AccountConcurrencyLimit", t.AccountConcurrencyLimit)
 	return ps
 }
 
@@ -92,9 +94,10 @@ func (t *LambdaThresholds) problems() problems {
 // It returns the alarms it created; invalid arguments create nothing and
 // are reported as synth errors.
 func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Duration, t *LambdaThresholds) []awscloudwatch.Alarm {
-	ps := prefixed("LambdaThresholds", t.problems())
+	var ps problem.List
+	ps.Nest("LambdaThresholds", t.problems())
 	if fn == nil {
-		ps = append(ps, nilProblem("fn", "an awslambda.IFunction"))
+		ps.Add("fn", "nil", "an awslambda.IFunction")
 	}
 	timeoutMs := float64(lambdaDefaultTimeoutMs)
 	var name string

@@ -236,12 +236,12 @@ func TestMonitorLambdaOverridesAndExplicitTimeout(t *testing.T) {
 	m, topic := svcMonitor(stack)
 	fn := svcFunction(stack, nil)
 	m.MonitorLambda(fn, awscdk.Duration_Minutes(jsii.Number(1)), &monitoring.LambdaThresholds{
-		Errors:                      jsii.Number(5),
-		Throttles:                   jsii.Number(2),
-		DurationPercentOfTimeout:    jsii.Number(50),
-		DurationEvaluationPeriods:   jsii.Number(5),
-		ConcurrentExecutionsPercent: jsii.Number(90),
-		AccountConcurrencyLimit:     jsii.Number(3000),
+		Errors:                      5,
+		Throttles:                   2,
+		DurationPercentOfTimeout:    50,
+		DurationEvaluationPeriods:   5,
+		ConcurrentExecutionsPercent: 90,
+		AccountConcurrencyLimit:     3000,
 	})
 	// A second function: the account-level alarm is not repeated, and
 	// other settings for it are a warning.
@@ -297,11 +297,11 @@ func TestMonitorALBOverridesWithoutTargetGroup(t *testing.T) {
 	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders"})
 	alb, _ := svcALB(stack)
 	alarms := m.MonitorALB(alb, nil, &monitoring.ALBThresholds{
-		ELB5XXCount:                         jsii.Number(10),
-		Target5XXCount:                      jsii.Number(20),
-		TargetResponseTimeP95:               jsii.Number(0.5),
-		TargetResponseTimeEvaluationPeriods: jsii.Number(5),
-		RejectedConnectionCount:             jsii.Number(1),
+		ELB5XXCount:                         10,
+		Target5XXCount:                      20,
+		TargetResponseTimeP95:               0.5,
+		TargetResponseTimeEvaluationPeriods: 5,
+		RejectedConnectionCount:             1,
 	})
 	if len(alarms) != 4 {
 		t.Fatalf("MonitorALB without a target group returned %d alarms, want 4", len(alarms))
@@ -328,11 +328,11 @@ func TestMonitorAutoScalingAlarms(t *testing.T) {
 	m, topic := svcMonitor(stack)
 	web := awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Web"), jsii.String("web-asg"))
 	workers := awsautoscaling.AutoScalingGroup_FromAutoScalingGroupName(stack, jsii.String("Workers"), jsii.String("workers-asg"))
-	if got := len(m.MonitorAutoScaling(web, true, nil)); got != 3 {
+	if got := len(m.MonitorAutoScaling(web, &monitoring.AutoScalingThresholds{Burstable: true})); got != 3 {
 		t.Fatalf("burstable MonitorAutoScaling returned %d alarms, want 3", got)
 	}
-	if got := len(m.MonitorAutoScaling(workers, false, &monitoring.AutoScalingThresholds{
-		CPUUtilization: jsii.Number(60), StatusCheckFailed: jsii.Number(1), CPUCreditBalance: jsii.Number(50),
+	if got := len(m.MonitorAutoScaling(workers, &monitoring.AutoScalingThresholds{
+		CPUUtilization: 60, StatusCheckFailed: 1, CPUCreditBalance: 50,
 	})); got != 2 {
 		t.Fatalf("MonitorAutoScaling returned %d alarms, want 2 (no credit alarm when not burstable)", got)
 	}
@@ -352,7 +352,7 @@ func TestMonitorECSAlarms(t *testing.T) {
 	_, stack := newStack()
 	m, topic := svcMonitor(stack)
 	svc := svcECS(stack)
-	if got := len(m.MonitorECS(svc, 2, &monitoring.ECSThresholds{MemoryUtilization: jsii.Number(90)})); got != 3 {
+	if got := len(m.MonitorECS(svc, 2, &monitoring.ECSThresholds{MemoryUtilization: 90})); got != 3 {
 		t.Fatalf("MonitorECS returned %d alarms, want 3", got)
 	}
 	tpl := cdktest.Template(t, stack)
@@ -370,7 +370,7 @@ func TestMonitorAPIGatewayAlarms(t *testing.T) {
 	_, stack := newStack()
 	m, topic := svcMonitor(stack)
 	api := svcRestAPI(stack)
-	if got := len(m.MonitorAPIGateway(api, "", &monitoring.APIGatewayThresholds{LatencyP99: jsii.Number(500)})); got != 3 {
+	if got := len(m.MonitorAPIGateway(api, "", &monitoring.APIGatewayThresholds{LatencyP99: 500})); got != 3 {
 		t.Fatalf("MonitorAPIGateway returned %d alarms, want 3", got)
 	}
 	tpl := cdktest.Template(t, stack)
@@ -382,32 +382,12 @@ func TestMonitorAPIGatewayAlarms(t *testing.T) {
 		{"Latency", "AWS/ApiGateway", "p99", 60, 3, 3, 500, svcGT, svcNotBreaching, d},
 	})
 	// The 4XX rate is metric math: 100 * 4XXError / Count over 5 minutes.
-	query := func(id, name string) interface{} {
-		return assertions.Match_ObjectLike(&map[string]interface{}{
-			"Id": id, "ReturnData": false,
-			"MetricStat": map[string]interface{}{
-				"Metric": map[string]interface{}{"Namespace": "AWS/ApiGateway", "MetricName": name, "Dimensions": d},
-				"Period": 300, "Stat": "Sum",
-			},
-		})
-	}
-	cdktest.Check(t, func() {
-		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
-			"Threshold": 5, "ComparisonOperator": svcGT, "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
-			"TreatMissingData": svcNotBreaching,
-			"AlarmActions":     []interface{}{svcRef(topic())}, "OKActions": []interface{}{svcRef(topic())},
-			"Metrics": assertions.Match_ArrayWith(&[]interface{}{
-				assertions.Match_ObjectLike(&map[string]interface{}{"Expression": "IF(m2 > 0, 100 * m1 / m2, 0)", "ReturnData": true}),
-				query("m1", "4XXError"),
-				query("m2", "Count"),
-			}),
-		})
-	})
+	svcAPIRate(t, tpl, topic(), "4XXError", d, 5)
 }
 
 func TestMonitorAPIGatewayExplicitStage(t *testing.T) {
 	_, stack := newStack()
-	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders", Dashboard: jsii.Bool(false)})
+	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true})
 	api := awsapigateway.RestApi_FromRestApiId(stack, jsii.String("Imported"), jsii.String("abc123"))
 	m.MonitorAPIGateway(api, "live", nil)
 	tpl := cdktest.Template(t, stack)
@@ -428,7 +408,7 @@ func TestMonitorCanaryAlarm(t *testing.T) {
 		t.Fatalf("MonitorCanary returned %d alarms, want 1", got)
 	}
 	imported := awssynthetics.Canary_FromCanaryName(stack, jsii.String("Elsewhere"), jsii.String("checkout-probe"))
-	m.MonitorCanary(imported, &monitoring.CanaryThresholds{SuccessPercent: jsii.Number(90), EvaluationPeriods: jsii.Number(3)})
+	m.MonitorCanary(imported, &monitoring.CanaryThresholds{SuccessPercent: 90, EvaluationPeriods: 3})
 	tpl := cdktest.Template(t, stack)
 	svcAlarmCount(t, tpl, 2+svcAlertsAlarm)
 	svcAssertAlarms(t, tpl, topic(), []svcWantAlarm{
@@ -506,13 +486,13 @@ func TestInvalidThresholdsAreSynthErrors(t *testing.T) {
 	var created int
 	cdktest.Check(t, func() {
 		created += len(m.MonitorLambda(svcFunction(stack, nil), awscdk.Duration_Minutes(jsii.Number(20)), &monitoring.LambdaThresholds{
-			Errors: jsii.Number(-1), DurationPercentOfTimeout: jsii.Number(120),
+			Errors: -1, DurationPercentOfTimeout: 120,
 		}))
-		created += len(m.MonitorALB(alb, tg, &monitoring.ALBThresholds{TargetResponseTimeEvaluationPeriods: jsii.Number(0)}))
-		created += len(m.MonitorECS(svcECS(stack), 0, &monitoring.ECSThresholds{CPUUtilization: jsii.Number(101)}))
-		created += len(m.MonitorCanary(nil, &monitoring.CanaryThresholds{SuccessPercent: jsii.Number(0)}))
+		created += len(m.MonitorALB(alb, tg, &monitoring.ALBThresholds{TargetResponseTimeEvaluationPeriods: 1.5}))
+		created += len(m.MonitorECS(svcECS(stack), 0, &monitoring.ECSThresholds{CPUUtilization: 101}))
+		created += len(m.MonitorCanary(nil, &monitoring.CanaryThresholds{SuccessPercent: 101}))
 		created += len(m.MonitorAPIGateway(nil, "prod", nil))
-		created += len(m.MonitorAutoScaling(nil, false, nil))
+		created += len(m.MonitorAutoScaling(nil, nil))
 	})
 	if created != 0 {
 		t.Fatalf("%d alarms created from invalid thresholds, want 0", created)
@@ -523,10 +503,10 @@ func TestInvalidThresholdsAreSynthErrors(t *testing.T) {
 		`MonitorLambda(Handler): LambdaThresholds.Errors: "-1" is invalid; want a number >= 0`,
 		`MonitorLambda(Handler): LambdaThresholds.DurationPercentOfTimeout: "120" is invalid`,
 		`MonitorLambda(Handler): timeout: "1200000 ms" is invalid; want a Lambda timeout from 1 ms to 15 minutes`,
-		`MonitorALB(LB): ALBThresholds.TargetResponseTimeEvaluationPeriods: "0" is invalid`,
+		`MonitorALB(LB): ALBThresholds.TargetResponseTimeEvaluationPeriods: "1.5" is invalid`,
 		`MonitorECS(Service): ECSThresholds.CPUUtilization: "101" is invalid; want a percentage from 0 to 100`,
 		`MonitorECS(Service): desired: "0" is invalid`,
-		`MonitorCanary(nil): CanaryThresholds.SuccessPercent: "0" is invalid`,
+		`MonitorCanary(nil): CanaryThresholds.SuccessPercent: "101" is invalid`,
 		`MonitorCanary(nil): canary: "nil" is invalid; want an awssynthetics.ICanary`,
 		`MonitorAPIGateway(nil): api: "nil" is invalid`,
 		`MonitorAutoScaling(nil): asg: "nil" is invalid`,
@@ -565,7 +545,7 @@ func TestServiceMonitorNagClean(t *testing.T) {
 
 func TestMonitorALBImported(t *testing.T) {
 	_, stack := newStack()
-	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders", Dashboard: jsii.Bool(false)})
+	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true})
 	const lbArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/50dc6c495c0c9188"
 	alb := awselasticloadbalancingv2.ApplicationLoadBalancer_FromApplicationLoadBalancerAttributes(stack, jsii.String("Shared"), &awselasticloadbalancingv2.ApplicationLoadBalancerAttributes{
 		LoadBalancerArn: jsii.String(lbArn), SecurityGroupId: jsii.String("sg-0123456789abcdef0"),

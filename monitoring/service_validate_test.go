@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
 )
 
@@ -18,40 +17,42 @@ type svcValidator interface{ Validate() error }
 // yield a Problem naming the field, echoing the value and saying what is
 // valid. It needs no jsii runtime.
 func TestThresholdsValidate(t *testing.T) {
-	n := jsii.Number[float64]
 	cases := []struct {
 		name  string
 		in    svcValidator
 		prop  string
 		value string
 	}{
-		{"negative error count", &monitoring.LambdaThresholds{Errors: n(-1)}, "Errors", "-1"},
-		{"negative throttles", &monitoring.LambdaThresholds{Throttles: n(-0.5)}, "Throttles", "-0.5"},
-		{"duration above the timeout", &monitoring.LambdaThresholds{DurationPercentOfTimeout: n(120)}, "DurationPercentOfTimeout", "120"},
-		{"duration at 0% of the timeout", &monitoring.LambdaThresholds{DurationPercentOfTimeout: n(0)}, "DurationPercentOfTimeout", "0"},
-		{"no duration evaluation period", &monitoring.LambdaThresholds{DurationEvaluationPeriods: n(0)}, "DurationEvaluationPeriods", "0"},
-		{"fractional evaluation periods", &monitoring.LambdaThresholds{DurationEvaluationPeriods: n(2.5)}, "DurationEvaluationPeriods", "2.5"},
-		{"more than a day of periods", &monitoring.LambdaThresholds{DurationEvaluationPeriods: n(1441)}, "DurationEvaluationPeriods", "1441"},
-		{"concurrency above 100%", &monitoring.LambdaThresholds{ConcurrentExecutionsPercent: n(150)}, "ConcurrentExecutionsPercent", "150"},
-		{"account limit 0", &monitoring.LambdaThresholds{AccountConcurrencyLimit: n(0)}, "AccountConcurrencyLimit", "0"},
-		{"NaN threshold", &monitoring.ALBThresholds{ELB5XXCount: n(math.NaN())}, "ELB5XXCount", "NaN"},
-		{"negative target 5XX", &monitoring.ALBThresholds{Target5XXCount: n(-3)}, "Target5XXCount", "-3"},
-		{"negative response time", &monitoring.ALBThresholds{TargetResponseTimeP95: n(-1)}, "TargetResponseTimeP95", "-1"},
-		{"negative response time periods", &monitoring.ALBThresholds{TargetResponseTimeEvaluationPeriods: n(-2)}, "TargetResponseTimeEvaluationPeriods", "-2"},
-		{"infinite unhealthy hosts", &monitoring.ALBThresholds{UnhealthyHostCount: n(math.Inf(1))}, "UnhealthyHostCount", "+Inf"},
-		{"negative rejected connections", &monitoring.ALBThresholds{RejectedConnectionCount: n(-1)}, "RejectedConnectionCount", "-1"},
-		{"CPU above 100%", &monitoring.AutoScalingThresholds{CPUUtilization: n(101)}, "CPUUtilization", "101"},
-		{"negative status check", &monitoring.AutoScalingThresholds{StatusCheckFailed: n(-1)}, "StatusCheckFailed", "-1"},
-		{"negative credit balance", &monitoring.AutoScalingThresholds{CPUCreditBalance: n(-20)}, "CPUCreditBalance", "-20"},
-		{"ECS CPU negative", &monitoring.ECSThresholds{CPUUtilization: n(-5)}, "CPUUtilization", "-5"},
-		{"ECS memory above 100%", &monitoring.ECSThresholds{MemoryUtilization: n(200)}, "MemoryUtilization", "200"},
-		{"negative 5XX", &monitoring.APIGatewayThresholds{ServerErrors: n(-1)}, "ServerErrors", "-1"},
-		{"4XX rate above 100%", &monitoring.APIGatewayThresholds{ClientErrorRate: n(105)}, "ClientErrorRate", "105"},
-		{"negative latency", &monitoring.APIGatewayThresholds{LatencyP99: n(-100)}, "LatencyP99", "-100"},
-		{"latency periods 0", &monitoring.APIGatewayThresholds{LatencyEvaluationPeriods: n(0)}, "LatencyEvaluationPeriods", "0"},
-		{"canary success above 100%", &monitoring.CanaryThresholds{SuccessPercent: n(101)}, "SuccessPercent", "101"},
-		{"canary success 0%", &monitoring.CanaryThresholds{SuccessPercent: n(0)}, "SuccessPercent", "0"},
-		{"canary periods beyond a day", &monitoring.CanaryThresholds{EvaluationPeriods: n(289)}, "EvaluationPeriods", "289"},
+		{"negative error count", &monitoring.LambdaThresholds{Errors: -1}, "Errors", "-1"},
+		{"negative throttles", &monitoring.LambdaThresholds{Throttles: -0.5}, "Throttles", "-0.5"},
+		{"duration above the timeout", &monitoring.LambdaThresholds{DurationPercentOfTimeout: 120}, "DurationPercentOfTimeout", "120"},
+		{"negative duration percentage", &monitoring.LambdaThresholds{DurationPercentOfTimeout: -10}, "DurationPercentOfTimeout", "-10"},
+		{"negative duration evaluation periods", &monitoring.LambdaThresholds{DurationEvaluationPeriods: -1}, "DurationEvaluationPeriods", "-1"},
+		{"fractional evaluation periods", &monitoring.LambdaThresholds{DurationEvaluationPeriods: 2.5}, "DurationEvaluationPeriods", "2.5"},
+		{"more than a day of periods", &monitoring.LambdaThresholds{DurationEvaluationPeriods: 1441}, "DurationEvaluationPeriods", "1441"},
+		{"concurrency above 100%", &monitoring.LambdaThresholds{ConcurrentExecutionsPercent: 150}, "ConcurrentExecutionsPercent", "150"},
+		{"fractional account limit", &monitoring.LambdaThresholds{AccountConcurrencyLimit: 0.5}, "AccountConcurrencyLimit", "0.5"},
+		{"NaN threshold", &monitoring.ALBThresholds{ELB5XXCount: math.NaN()}, "ELB5XXCount", "NaN"},
+		{"negative target 5XX", &monitoring.ALBThresholds{Target5XXCount: -3}, "Target5XXCount", "-3"},
+		{"negative response time", &monitoring.ALBThresholds{TargetResponseTimeP95: -1}, "TargetResponseTimeP95", "-1"},
+		{"negative response time periods", &monitoring.ALBThresholds{TargetResponseTimeEvaluationPeriods: -2}, "TargetResponseTimeEvaluationPeriods", "-2"},
+		{"infinite unhealthy hosts", &monitoring.ALBThresholds{UnhealthyHostCount: math.Inf(1)}, "UnhealthyHostCount", "+Inf"},
+		{"negative rejected connections", &monitoring.ALBThresholds{RejectedConnectionCount: -1}, "RejectedConnectionCount", "-1"},
+		{"CPU above 100%", &monitoring.AutoScalingThresholds{CPUUtilization: 101}, "CPUUtilization", "101"},
+		{"negative status check", &monitoring.AutoScalingThresholds{StatusCheckFailed: -1}, "StatusCheckFailed", "-1"},
+		{"negative credit balance", &monitoring.AutoScalingThresholds{CPUCreditBalance: -20}, "CPUCreditBalance", "-20"},
+		{"ECS CPU negative", &monitoring.ECSThresholds{CPUUtilization: -5}, "CPUUtilization", "-5"},
+		{"ECS memory above 100%", &monitoring.ECSThresholds{MemoryUtilization: 200}, "MemoryUtilization", "200"},
+		{"negative 5XX", &monitoring.APIGatewayThresholds{ServerErrors: -1}, "ServerErrors", "-1"},
+		{"4XX rate above 100%", &monitoring.APIGatewayThresholds{ClientErrorRate: 105}, "ClientErrorRate", "105"},
+		{"negative latency", &monitoring.APIGatewayThresholds{LatencyP99: -100}, "LatencyP99", "-100"},
+		{"fractional latency periods", &monitoring.APIGatewayThresholds{LatencyEvaluationPeriods: 1.5}, "LatencyEvaluationPeriods", "1.5"},
+		{"HTTP API 4XX rate above 100%", &monitoring.HTTPAPIThresholds{ClientErrorRate: 101}, "ClientErrorRate", "101"},
+		{"HTTP API negative 5XX", &monitoring.HTTPAPIThresholds{ServerErrors: -2}, "ServerErrors", "-2"},
+		{"HTTP API latency periods beyond a day", &monitoring.HTTPAPIThresholds{LatencyEvaluationPeriods: 1441}, "LatencyEvaluationPeriods", "1441"},
+		{"canary success above 100%", &monitoring.CanaryThresholds{SuccessPercent: 101}, "SuccessPercent", "101"},
+		{"canary success negative", &monitoring.CanaryThresholds{SuccessPercent: -1}, "SuccessPercent", "-1"},
+		{"canary periods beyond a day", &monitoring.CanaryThresholds{EvaluationPeriods: 289}, "EvaluationPeriods", "289"},
 		{"empty name", &monitoring.ServiceMonitorProps{}, "Name", ""},
 		{"name with a space", &monitoring.ServiceMonitorProps{Name: "orders api"}, "Name", "orders api"},
 		{"name too long", &monitoring.ServiceMonitorProps{Name: strings.Repeat("a", 65)}, "Name", strings.Repeat("a", 65)},
@@ -74,7 +75,6 @@ func TestThresholdsValidate(t *testing.T) {
 }
 
 func TestThresholdsValidateAccepts(t *testing.T) {
-	n := jsii.Number[float64]
 	for name, v := range map[string]svcValidator{
 		"nil lambda":       (*monitoring.LambdaThresholds)(nil),
 		"zero lambda":      &monitoring.LambdaThresholds{},
@@ -83,12 +83,23 @@ func TestThresholdsValidateAccepts(t *testing.T) {
 		"nil ecs":          (*monitoring.ECSThresholds)(nil),
 		"nil api gateway":  (*monitoring.APIGatewayThresholds)(nil),
 		"nil canary":       (*monitoring.CanaryThresholds)(nil),
-		"edges lambda":     &monitoring.LambdaThresholds{Errors: n(0), DurationPercentOfTimeout: n(100), DurationEvaluationPeriods: n(1440), AccountConcurrencyLimit: n(1)},
-		"edges alb":        &monitoring.ALBThresholds{TargetResponseTimeP95: n(0.25), TargetResponseTimeEvaluationPeriods: n(1)},
-		"edges percent":    &monitoring.ECSThresholds{CPUUtilization: n(0), MemoryUtilization: n(100)},
-		"edges canary":     &monitoring.CanaryThresholds{SuccessPercent: n(100), EvaluationPeriods: n(288)},
+		"nil http api":     (*monitoring.HTTPAPIThresholds)(nil),
+		"edges lambda":     &monitoring.LambdaThresholds{Errors: 0, DurationPercentOfTimeout: 100, DurationEvaluationPeriods: 1440, AccountConcurrencyLimit: 1},
+		"edges alb":        &monitoring.ALBThresholds{TargetResponseTimeP95: 0.25, TargetResponseTimeEvaluationPeriods: 1},
+		"edges percent":    &monitoring.ECSThresholds{CPUUtilization: 0, MemoryUtilization: 100},
+		"edges canary":     &monitoring.CanaryThresholds{SuccessPercent: 100, EvaluationPeriods: 288},
 		"valid props":      &monitoring.ServiceMonitorProps{Name: "orders_api-2"},
-		"api gateway rate": &monitoring.APIGatewayThresholds{ClientErrorRate: n(0), LatencyP99: n(1)},
+		"api gateway rate": &monitoring.APIGatewayThresholds{ClientErrorRate: 0.1, LatencyP99: 1},
+		// 0 keeps the default, also where the default is not 0 and where
+		// 0 itself would make no sense (a share of a timeout, a count of
+		// evaluation periods).
+		"zero alb":         &monitoring.ALBThresholds{},
+		"zero autoscaling": &monitoring.AutoScalingThresholds{},
+		"zero ecs":         &monitoring.ECSThresholds{},
+		"zero api gateway": &monitoring.APIGatewayThresholds{},
+		"zero canary":      &monitoring.CanaryThresholds{},
+		"zero http api":    &monitoring.HTTPAPIThresholds{},
+		"zero props":       &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true},
 	} {
 		if err := v.Validate(); err != nil {
 			t.Errorf("%s: Validate() = %v, want nil", name, err)
@@ -97,8 +108,7 @@ func TestThresholdsValidateAccepts(t *testing.T) {
 }
 
 func TestThresholdsValidateReportsAllProblems(t *testing.T) {
-	n := jsii.Number[float64]
-	err := (&monitoring.ALBThresholds{ELB5XXCount: n(-1), TargetResponseTimeP95: n(-1), TargetResponseTimeEvaluationPeriods: n(0)}).Validate()
+	err := (&monitoring.ALBThresholds{ELB5XXCount: -1, TargetResponseTimeP95: -1, TargetResponseTimeEvaluationPeriods: 0.5}).Validate()
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) || len(joined.Unwrap()) != 3 {
 		t.Fatalf("Validate() = %v, want 3 problems joined", err)

@@ -3,6 +3,8 @@ package stages
 import (
 	"regexp"
 	"strings"
+
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // The patterns below are the rules AWS and git apply, checked at synth so a
@@ -13,7 +15,6 @@ var (
 	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 	envVarPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	emailPattern      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	// Plaintext environment variables with these words in their name are
 	// almost always credentials; they belong in Secrets.
 	secretishPattern = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)`)
@@ -49,5 +50,7 @@ func validEnvVar(s string) bool {
 	return envVarPattern.MatchString(s) && !strings.HasPrefix(strings.ToUpper(s), "CODEBUILD_")
 }
 
-// ValidEmail reports whether s looks like an email address SNS can subscribe.
-func ValidEmail(s string) bool { return emailPattern.MatchString(s) }
+// ValidEmail reports whether s looks like an email address SNS can
+// subscribe: at most 254 bytes, no space, one @, and a domain with a dot.
+// It is the rule of every Velocity package (monitoring's AlertsProps too).
+func ValidEmail(s string) bool { return problem.ValidEmail(s) }

@@ -2,7 +2,9 @@
 // context, so one checkout serves every team's trial: with no context the
 // examples synthesize offline with a source bucket; with
 // `-c connectionArn=... -c repository=owner/name [-c branch=main]
-// [-c provider=github|gitlab|bitbucket]` they ship a git repository.
+// [-c provider=github|gitlab|bitbucket]` they ship a git repository, and
+// `-c alertEmail=you@example.com[,...]` subscribes addresses to the alerts
+// of the line and of each stage.
 package config
 
 import (
@@ -63,17 +65,48 @@ func Build(scope constructs.Construct, example string) *stages.Build {
 // an address) and a ServiceMonitor named name, with a dashboard. Its alarms
 // are what the line's bake-time gate watches after each deploy.
 func Monitor(stack awscdk.Stack, name string) *monitoring.ServiceMonitor {
-	var emails []string
-	if e := context(stack, "alertEmail"); e != "" {
-		emails = strings.Split(e, ",")
+	emails := alertEmails(stack)
+	if len(emails) == 0 {
+		acknowledgeNoAlertEmail(stack)
 	}
 	alerts := monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: emails})
 	return monitoring.NewServiceMonitor(stack, "Monitoring", &monitoring.ServiceMonitorProps{Name: name, Alerts: alerts})
 }
 
+// NoAlertEmailID and NoAlertEmailInfo are what synth says, once, when the
+// context has no alertEmail: an info message on the line.
+const NoAlertEmailID = "velocity:example-no-alert-email"
+
+// NoAlertEmailInfo: see NoAlertEmailID.
+const NoAlertEmailInfo = "No alert email yet: the alarms of the line and of its stages notify nobody. " +
+	"To be told, add -c alertEmail=you@example.com (several: a,b) to cdk synth and cdk deploy; each address confirms its subscription once."
+
+// alertEmails returns the addresses of `-c alertEmail=a@example.com[,b@...]`,
+// which subscribe to the line's alerts topic and to each stage's.
+func alertEmails(scope constructs.Construct) []string {
+	if e := context(scope, "alertEmail"); e != "" {
+		return strings.Split(e, ",")
+	}
+	return nil
+}
+
+// acknowledgeNoAlertEmail acknowledges, in scope, monitoring's warning that
+// an alerts topic has no subscriber. The warning is right for a team's app,
+// and monitoring gives it per topic; but an example synthesized without
+// -c alertEmail is a trial, often offline, whose three topics (the line's
+// and one per stage) have no subscriber on purpose. A newcomer should not
+// learn to ignore warnings on a first synth, so the example acknowledges
+// them (the aws-cdk-lib way for an app to say "I know", by the warning's
+// id) and the line says once, as info, how to subscribe (NoAlertEmailInfo).
+func acknowledgeNoAlertEmail(scope constructs.Construct) {
+	awscdk.Annotations_Of(scope).AcknowledgeWarning(jsii.String(monitoring.NoSubscribersWarning),
+		jsii.String("an example synthesized without -c alertEmail: "+NoAlertEmailInfo))
+}
+
 // PipelineStack creates the stack that holds an example's line: the source
 // and build the context asks for, app deployed to staging and production,
-// and the sample service's acceptance tests against staging. aspects are
+// the sample service's acceptance tests against staging, and the line's
+// alerts, to which alertEmail subscribes too. aspects are
 // applied to every stage the line deploys (pipeline.Props.StageAspects);
 // tests pass cdk-nag there.
 func PipelineStack(scope constructs.Construct, id, example, description string, app stages.StageFunc, aspects ...awscdk.IAspect) awscdk.Stack {
@@ -82,13 +115,23 @@ func PipelineStack(scope constructs.Construct, id, example, description string, 
 		Description:           &description,
 		TerminationProtection: jsii.Bool(true),
 	})
-	pipeline.New(stack, "Line", &pipeline.Props{
+	emails := alertEmails(stack)
+	if len(emails) == 0 {
+		acknowledgeNoAlertEmail(stack)
+	}
+	line := pipeline.New(stack, "Line", &pipeline.Props{
 		Source:       Source(stack),
 		Build:        Build(stack, example),
 		App:          app,
 		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
 		StageAspects: aspects,
+		AlertEmails:  emails,
 	})
+	if len(emails) == 0 {
+		// On the line, which reports its messages without the jsii
+		// runtime's stack frame.
+		awscdk.Annotations_Of(line).AddInfoV2(jsii.String(NoAlertEmailID), jsii.String(NoAlertEmailInfo))
+	}
 	return stack
 }
 

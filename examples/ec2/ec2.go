@@ -21,6 +21,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
+	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/nag"
 	"github.com/velocity-cdk/velocity/stages"
 )
@@ -241,7 +242,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 func newAlarms(stack awscdk.Stack, alb awselasticloadbalancingv2.ApplicationLoadBalancer, targets awselasticloadbalancingv2.ApplicationTargetGroup, asg awsautoscaling.AutoScalingGroup) {
 	monitor := config.Monitor(stack, "factorial-ec2")
 	monitor.MonitorALB(alb, targets, nil)
-	monitor.MonitorAutoScaling(asg, true, nil) // t4g instances are burstable
+	monitor.MonitorAutoScaling(asg, &monitoring.AutoScalingThresholds{Burstable: true}) // t4g instances are burstable
 	awscloudwatch.NewAlarm(stack, jsii.String("HealthyInstances"), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String(fmt.Sprintf("Fewer than %d instances have been healthy behind the load balancer for 3 minutes; rolling updates keep %d in service, so this is an outage in the making. Check the target group's health and the service's logs.", minInstances, minInstances)),
 		Metric:             targets.Metrics().HealthyHostCount(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Minimum")}),

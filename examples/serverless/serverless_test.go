@@ -2,11 +2,13 @@ package serverless_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/serverless"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
@@ -171,4 +173,69 @@ func TestREADMEDiagram(t *testing.T) {
 	stack := serverless.NewPipelineStack(app, "VelocityServerless")
 	line := stack.Node().FindChild(jsii.String("Line")).(*pipeline.AssemblyLine)
 	cdktest.EmbeddedBlock(t, "../../README.md", "diagram", "```mermaid\n"+line.Diagram()+"```\n")
+}
+
+// TestFirstSynthWarnsNothing checks a newcomer's first synth of the default
+// example, without context: no warning in any stack (the alerts topics of
+// the line and of both stages have no subscriber, on purpose, and the
+// example acknowledges monitoring's warning about them), and one info
+// message, on the line, that says how to be told of alarms. With
+// -c alertEmail there is no message at all, and the line's alerts topic and
+// each stage's (and their fallbacks) subscribe the address.
+func TestFirstSynthWarnsNothing(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		context map[string]interface{}
+		infos   int
+		emails  int // email subscriptions per stack: topic and fallback
+	}{
+		{"no context", nil, 1, 0},
+		{"alertEmail", map[string]interface{}{"alertEmail": "you@example.com"}, 0, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &c.context})
+			all := exampletest.LineStacks(t, serverless.NewPipelineStack(app, "VelocityServerless"))
+			var warnings, infos []string
+			cdktest.Check(t, func() {
+				for _, s := range all {
+					a := assertions.Annotations_FromStack(s)
+					warnings = append(warnings, messages(a.FindWarning(jsii.String("*"), assertions.Match_AnyValue()))...)
+					infos = append(infos, messages(a.FindInfo(jsii.String("*"), assertions.Match_AnyValue()))...)
+				}
+			})
+			if len(warnings) != 0 {
+				t.Errorf("%d warnings, want none:\n%s", len(warnings), strings.Join(warnings, "\n"))
+			}
+			if len(infos) != c.infos {
+				t.Fatalf("%d info messages, want %d:\n%s", len(infos), c.infos, strings.Join(infos, "\n"))
+			}
+			if c.infos == 1 && (!strings.HasPrefix(infos[0], "/VelocityServerless/Line: ") || !strings.Contains(infos[0], "-c alertEmail=you@example.com")) {
+				t.Errorf("info = %q, want the line saying how to subscribe (-c alertEmail=you@example.com)", infos[0])
+			}
+			for _, s := range all {
+				subs := cdktest.Resources(t, cdktest.Template(t, s), "AWS::SNS::Subscription")
+				n := 0
+				for _, r := range subs {
+					if p := r["Properties"].(map[string]interface{}); p["Protocol"] == "email" && p["Endpoint"] == "you@example.com" {
+						n++
+					}
+				}
+				if n != c.emails {
+					t.Errorf("%s: %d email subscriptions of you@example.com, want %d", *s.StackName(), n, c.emails)
+				}
+			}
+		})
+	}
+}
+
+// messages renders synthesis messages as "path: text".
+//
+//lint:ignore SA1019 assertions.Annotations returns cxapi.SynthesisMessage; aws-cdk-go has no replacement type to read instead.
+func messages(ms *[]*cxapi.SynthesisMessage) []string {
+	var out []string
+	for _, m := range *ms {
+		//lint:ignore SA1019 assertions.Annotations returns cxapi.SynthesisMessage; aws-cdk-go has no replacement type to read instead.
+		out = append(out, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+	}
+	return out
 }

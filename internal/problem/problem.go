@@ -1,6 +1,8 @@
 // Package problem is the one shape of a props mistake in Velocity: the
 // stages, pipeline and monitoring packages report invalid props with it, so
 // every message reads the same and tests can find each one with errors.As.
+// It also holds the checks more than one of them applies (ValidEmail), so a
+// value is valid or invalid the same way everywhere.
 package problem
 
 import (
