@@ -161,6 +161,7 @@ func NewAlerts(scope constructs.Construct, id string, props *AlertsProps) *Alert
 	// Registers a itself as the jsii construct, so it can be the scope of
 	// its children and be found in the construct tree.
 	constructs.NewConstruct_Override(a, scope, jsii.String(id))
+	userErrorsOnly(a)
 	if props == nil {
 		props = &AlertsProps{}
 	}

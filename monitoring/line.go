@@ -54,6 +54,7 @@ func (m *LineMonitor) ToString() *string { return m.Node().Path() }
 func NewLineMonitor(scope constructs.Construct, id string, props *LineMonitorProps) *LineMonitor {
 	m := &LineMonitor{}
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
+	userErrorsOnly(m)
 	if props == nil || props.Pipeline == nil || props.Alerts == nil || props.Alerts.Topic == nil {
 		awscdk.Annotations_Of(m).AddError(jsii.String(Problem{Prop: "Pipeline/Alerts", Value: "nil", Want: "the pipeline to watch and the Alerts to notify"}.Error()))
 		return m

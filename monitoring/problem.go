@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -15,6 +17,14 @@ import (
 // checks of this package record Problems in a problem.List, whose Err joins
 // them for Validate.
 type Problem = problem.Problem
+
+// userErrorsOnly makes the synth errors of c and its children read as a
+// user's mistakes: without the jsii runtime's JavaScript stack frame that
+// aws-cdk-lib otherwise records with every annotation. It must run before c
+// has children, since context is read from the scope at creation.
+func userErrorsOnly(c constructs.Construct) {
+	c.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
+}
 
 // unresolved reports whether s is a CDK token (a CloudFormation parameter,
 // an attribute of another resource): its value is known only at deploy

@@ -95,6 +95,7 @@ func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMoni
 	// Registers m itself as the jsii construct, so it can be the scope of
 	// its children and be found in the construct tree.
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
+	userErrorsOnly(m)
 	if ps := props.problems(); len(ps) > 0 {
 		for _, p := range ps {
 			awscdk.Annotations_Of(m).AddError(jsii.String(p.Error()))

@@ -1,0 +1,46 @@
+package monitoring_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/monitoring"
+)
+
+// A mistake in a monitoring construct's props, or in a Monitor call, is
+// reported without the JavaScript frame aws-cdk-lib records by default:
+// the CLI would print it under the message as if it were the user's code.
+func TestErrorsCarryNoJavaScriptFrame(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Service"), nil)
+	m := monitoring.NewServiceMonitor(stack, "Monitor", &monitoring.ServiceMonitorProps{})
+	m.MonitorLambda(nil, nil, &monitoring.LambdaThresholds{Errors: -1})
+	monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: []string{"not an address"}})
+
+	errors := 0
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, e := range *c.Node().Metadata() {
+			if *e.Type != "aws:cdk:error" {
+				continue
+			}
+			errors++
+			if e.Trace != nil && len(*e.Trace) > 0 {
+				t.Errorf("error %v on %s carries a stack: %s", e.Data, *c.Node().Path(), strings.Join(stringsOf(*e.Trace), " | "))
+			}
+		}
+	}
+	if errors < 2 {
+		t.Fatalf("%d errors, want the Monitor call's and the Alerts' at least", errors)
+	}
+}
+
+func stringsOf(p []*string) []string {
+	out := make([]string, len(p))
+	for i, s := range p {
+		out[i] = *s
+	}
+	return out
+}
