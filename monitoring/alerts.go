@@ -9,10 +9,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awschatbot"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/problem"
@@ -184,8 +186,6 @@ func (a *Alerts) build(p *AlertsProps) {
 			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 		})
 	}
-	a.allowPublishersOnKey()
-
 	name := p.DisplayName
 	if name == "" {
 		name = DefaultAlertsDisplayName
@@ -212,6 +212,7 @@ func (a *Alerts) build(p *AlertsProps) {
 	for _, e := range fallbackEmails {
 		a.Fallback.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
 	}
+	a.allowPublishersOnKey()
 	a.NotificationsFailed = a.newNotificationsFailedAlarm()
 	NotAGate(a.NotificationsFailed, "watches the alerts topic, not the deployed service")
 
@@ -233,21 +234,44 @@ func (a *Alerts) build(p *AlertsProps) {
 }
 
 // allowPublishersOnKey lets CloudWatch and EventBridge use the key, which
-// they need to publish to a topic encrypted with it. The statements have no
-// aws:SourceAccount condition: AWS documents that EventBridge's KMS request
-// for an encrypted SNS target does not carry it. Who may publish is decided
-// by the topic policy, which does carry the condition.
+// they need to publish to a topic encrypted with it, for SNS topics of this
+// account and region only: SNS asks KMS with the encryption context
+// aws:sns:topicArn. (EventBridge's request does not carry
+// aws:SourceAccount, and naming the topics themselves would make the key
+// and its topics depend on each other; the topic policy, which carries the
+// account condition, decides who may publish.) The statement id is the
+// construct's, so several Alerts can share one key.
 func (a *Alerts) allowPublishersOnKey() {
 	res := a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAlarmsAndEventsToUseKeyForAlertTopics"),
+		Sid:        jsii.String("AllowAlarmsAndEventsToUseKeyForAlerts" + (*a.Node().Addr())[:8]),
 		Principals: servicePrincipals(publishers...),
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{
+			"ArnLike": map[string]interface{}{"kms:EncryptionContext:aws:sns:topicArn": awscdk.Stack_Of(a).FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("sns"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+			})},
+		},
 	}), jsii.Bool(true))
 	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
 		awscdk.Annotations_Of(a).AddWarningV2(jsii.String("velocity:alerts-key-policy"),
 			jsii.String("AlertsProps.Key is imported, so Velocity cannot change its key policy: allow the service principals cloudwatch.amazonaws.com and events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, or alarms and events will not reach the alerts topic."), nil)
 	}
+}
+
+// EventTarget returns an EventBridge rule target that publishes the matched
+// event to the alerts topic. Unlike awseventstargets.SnsTopic it grants
+// nothing: the topic policy already lets EventBridge publish for rules of
+// this account, and a second, unconditioned grant would make that
+// condition moot.
+func (a *Alerts) EventTarget() awsevents.IRuleTarget { return &topicTarget{topic: a.Topic} }
+
+// topicTarget implements awsevents.IRuleTarget for EventTarget.
+type topicTarget struct{ topic awssns.ITopic }
+
+// Bind implements awsevents.IRuleTarget.
+func (t *topicTarget) Bind(interfacesawsevents.IRuleRef, *string) *awsevents.RuleTargetConfig {
+	return &awsevents.RuleTargetConfig{Arn: t.topic.TopicArn()}
 }
 
 // newTopic creates an encrypted, TLS-only topic that the given services of

@@ -79,11 +79,29 @@ func TestAlertsTopicEncryptedWithRetainedRotatingKey(t *testing.T) {
 					"Principal": map[string]interface{}{"Service": []interface{}{"cloudwatch.amazonaws.com", "events.amazonaws.com"}},
 					"Action":    []interface{}{"kms:Decrypt", "kms:GenerateDataKey*"},
 					"Resource":  "*",
-					"Condition": assertions.Match_Absent(),
+					"Condition": map[string]interface{}{"ArnLike": map[string]interface{}{
+						"kms:EncryptionContext:aws:sns:topicArn": assertions.Match_AnyValue(),
+					}},
 				}),
 			})},
 		})
 	})
+	// No statement lets a service publish or use the key unconditioned.
+	doc := cdktest.JSON(t, tpl)
+	for id, r := range doc["Resources"].(map[string]interface{}) {
+		props, _ := r.(map[string]interface{})["Properties"].(map[string]interface{})
+		for _, field := range []string{"KeyPolicy", "PolicyDocument"} {
+			policy, _ := props[field].(map[string]interface{})
+			statements, _ := policy["Statement"].([]interface{})
+			for _, st := range statements {
+				st := st.(map[string]interface{})
+				principal, _ := st["Principal"].(map[string]interface{})
+				if _, service := principal["Service"]; service && st["Effect"] == "Allow" && st["Condition"] == nil {
+					t.Errorf("%s grants %v to %v without a condition", id, st["Action"], principal["Service"])
+				}
+			}
+		}
+	}
 }
 
 func TestAlertsTopicPolicyAllowsAlarmsAndEventsOverTLS(t *testing.T) {

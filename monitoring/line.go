@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
@@ -131,7 +130,7 @@ func toInterfaces(s []string) []interface{} {
 }
 
 func (m *LineMonitor) addRules(props *LineMonitorProps, pipeline *string) {
-	topic := awseventstargets.NewSnsTopic(props.Alerts.Topic, nil)
+	topic := props.Alerts.EventTarget()
 	rule := func(id, description string, pattern map[string]interface{}) {
 		awsevents.NewRule(m, jsii.String(id), &awsevents.RuleProps{
 			Description:  jsii.String(description),

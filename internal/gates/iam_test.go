@@ -219,8 +219,9 @@ var allowList = []allowance{
 	{
 		Type: "AWS::KMS::Key", ID: regexp.MustCompile(`^(Line|Alerts)Key` + hash + `$`),
 		Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
-		Principal: regexp.MustCompile(`^\{"Service":(\["cloudwatch\.amazonaws\.com","events\.amazonaws\.com"\]|"events\.amazonaws\.com")\}$`),
-		Reason:    `CloudWatch alarms and EventBridge rules publish to the KMS-encrypted SNS topics of monitoring.Alerts (the line's, and each service's); a key policy's Resource is always "*": the key itself`,
+		Principal: regexp.MustCompile(`^\{"Service":\["cloudwatch\.amazonaws\.com","events\.amazonaws\.com"\]\}$`),
+		Condition: regexp.MustCompile(`^\{"ArnLike":\{"kms:EncryptionContext:aws:sns:topicArn":`),
+		Reason:    `CloudWatch alarms and EventBridge rules publish to the KMS-encrypted SNS topics of monitoring.Alerts (the line's, and each service's), only to SNS topics of the account and region (the encryption context SNS passes); a key policy's Resource is always "*": the key itself`,
 	},
 	{
 		Type: "AWS::KMS::Key", ID: regexp.MustCompile(`^LineKey` + hash + `$`),
@@ -353,4 +354,27 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestServiceGrantsAreConditioned checks that every statement letting an
+// AWS service publish to a topic or use a key carries a condition: one
+// unconditioned grant next to a conditioned one makes the condition moot.
+func TestServiceGrantsAreConditioned(t *testing.T) {
+	checked := 0
+	for _, s := range policyStatements(allStacks(t)) {
+		if s.Effect != "Allow" || !strings.Contains(s.Principal, `"Service"`) {
+			continue
+		}
+		if s.Type != "AWS::KMS::Key" && s.Type != "AWS::SNS::TopicPolicy" {
+			continue
+		}
+		checked++
+		if s.Condition == "" {
+			t.Errorf("a service may use a key or publish to a topic without a condition: %s", s)
+		}
+	}
+	t.Logf("%d service grants on keys and topics checked", checked)
+	if checked == 0 {
+		t.Fatal("no service grant on a key or a topic found: the gate would pass on anything")
+	}
 }
