@@ -1,11 +1,9 @@
 package security
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,7 +52,7 @@ func ParseGitleaks(data []byte) (Scan, error) {
 		Commit      string
 		Fingerprint string
 	}
-	if err := decodeAll(data, &leaks); err != nil {
+	if err := decodeStrict(data, &leaks, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gitleaks report: %w", err)
 	}
 	for _, l := range leaks {
@@ -96,7 +94,7 @@ func ParseGosec(data []byte) (Scan, error) {
 		} `json:"Issues"`
 		Stats *struct{} `json:"Stats"`
 	}
-	if err := decodeAll(data, &report); err != nil {
+	if err := decodeStrict(data, &report, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gosec report: %w", err)
 	}
 	if report.Issues == nil && report.Stats == nil && report.Errors == nil {
@@ -167,7 +165,6 @@ type vulnMessage struct {
 // default threshold.
 func ParseGovulncheck(data []byte) (Scan, error) {
 	scan := Scan{Tool: Govulncheck}
-	dec := json.NewDecoder(bytes.NewReader(data))
 	type entry struct {
 		aliases []string
 		summary string
@@ -176,15 +173,7 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 	reached := map[string]bool{}
 	unreached := map[string]bool{}
 	sawConfig := false
-	for {
-		var m vulnMessage
-		err := dec.Decode(&m)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return scan, fmt.Errorf("govulncheck report: %w", err)
-		}
+	err := decodeStrictStream(data, strictOptions{}, func(_ int, m *vulnMessage) error {
 		switch {
 		case m.Config != nil:
 			sawConfig = true
@@ -198,10 +187,10 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 			symbolLevel := f.Trace[0].Function != ""
 			if !symbolLevel {
 				unreached[f.OSV] = true
-				continue
+				return nil
 			}
 			if reached[f.OSV] {
-				continue // another trace of the same vulnerability
+				return nil // another trace of the same vulnerability
 			}
 			reached[f.OSV] = true
 			top := f.Trace[0]
@@ -233,6 +222,10 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 				Tool: Govulncheck, ID: f.OSV, Severity: High, Location: loc, File: file, Message: msg,
 			})
 		}
+		return nil
+	})
+	if err != nil {
+		return scan, fmt.Errorf("govulncheck report: %w", err)
 	}
 	if !sawConfig {
 		return scan, errors.New("govulncheck report: no config message; is this the output of govulncheck -format json?")
@@ -293,7 +286,7 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 			} `json:"packages"`
 		} `json:"results"`
 	}
-	if err := decodeAll(data, &report); err != nil {
+	if err := decodeStrict(data, &report, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("osv-scanner report: %w", err)
 	}
 	if report.Results == nil {
@@ -373,7 +366,7 @@ func ParseSARIF(data []byte) (Scan, error) {
 		DefaultConfiguration *struct {
 			Level string `json:"level"`
 		} `json:"defaultConfiguration"`
-		Properties *sarifProps `json:"properties"`
+		Properties map[string]interface{} `json:"properties"`
 	}
 	var log struct {
 		Version string `json:"version"`
@@ -401,11 +394,11 @@ func ParseSARIF(data []byte) (Scan, error) {
 						} `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
-				Properties *sarifProps `json:"properties"`
+				Properties map[string]interface{} `json:"properties"`
 			} `json:"results"`
 		} `json:"runs"`
 	}
-	if err := decodeAll(data, &log); err != nil {
+	if err := decodeStrict(data, &log, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("SARIF log: %w", err)
 	}
 	if log.Runs == nil {
@@ -458,18 +451,15 @@ func ParseSARIF(data []byte) (Scan, error) {
 	return scan, nil
 }
 
-// sarifProps are the property bags of a SARIF rule or result that rate it.
-type sarifProps struct {
-	SecuritySeverity interface{} `json:"security-severity"`
-	Tags             []string    `json:"tags"`
-}
-
-func severityFromProps(p *sarifProps) (Severity, bool) {
+// severityFromProps rates a SARIF rule or result from its property bag:
+// "security-severity" (a score) first, then a LOW…CRITICAL tag. The bag is
+// free-form, so it is a map: its keys are matched exactly.
+func severityFromProps(p map[string]interface{}) (Severity, bool) {
 	if p == nil {
 		return "", false
 	}
 	var score float64
-	switch v := p.SecuritySeverity.(type) {
+	switch v := p["security-severity"].(type) {
 	case string:
 		score, _ = strconv.ParseFloat(v, 64)
 	case float64:
@@ -478,9 +468,12 @@ func severityFromProps(p *sarifProps) (Severity, bool) {
 	if s, ok := severityFromCVSS(score); ok {
 		return s, true
 	}
-	for _, t := range p.Tags {
-		if s := Severity(strings.ToUpper(t)); s.Valid() {
-			return s, true
+	tags, _ := p["tags"].([]interface{})
+	for _, t := range tags {
+		if t, ok := t.(string); ok {
+			if s := Severity(strings.ToUpper(t)); s.Valid() {
+				return s, true
+			}
 		}
 	}
 	return "", false
@@ -494,21 +487,6 @@ func severityFromLevel(level string) Severity {
 		return Low
 	}
 	return Medium
-}
-
-// decodeAll decodes data as exactly one JSON value.
-func decodeAll(data []byte, v interface{}) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		if err == io.EOF {
-			return errors.New("empty report")
-		}
-		return err
-	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }
 
 func short(commit string) string {
