@@ -38,24 +38,33 @@ func Parse(tool string, data []byte) (Scan, error) {
 	return Scan{}, fmt.Errorf("tool %q is unknown; want one of %s", tool, strings.Join(Tools, ", "))
 }
 
+// gitleaksLeak is one finding of gitleaks' JSON report; gitleaks names
+// its keys after its Go fields ("RuleID", "StartLine", …).
+type gitleaksLeak struct {
+	RuleID      string
+	Description string
+	StartLine   int
+	File        string
+	Commit      string
+	Fingerprint string
+}
+
 // ParseGitleaks reads the report of `gitleaks dir --report-format json`
-// (a JSON array of findings). gitleaks does not rate findings: a secret in
-// the repository is rated CRITICAL, so it fails every threshold and only a
-// suppression lets it pass. The secret itself is never copied.
+// (a JSON array of findings; [] when there are none). gitleaks does not
+// rate findings: a secret in the repository is rated CRITICAL, so it fails
+// every threshold and only a suppression lets it pass. The secret itself
+// is never copied. A report that is not an array (null, an object) is an
+// error, and so is a null finding.
 func ParseGitleaks(data []byte) (Scan, error) {
 	scan := Scan{Tool: Gitleaks}
-	var leaks []struct {
-		RuleID      string
-		Description string
-		StartLine   int
-		File        string
-		Commit      string
-		Fingerprint string
-	}
+	var leaks []*gitleaksLeak
 	if err := decodeStrict(data, &leaks, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gitleaks report: %w", err)
 	}
-	for _, l := range leaks {
+	for i, l := range leaks {
+		if l == nil {
+			return scan, fmt.Errorf("gitleaks report: at [%d]: null, not a finding object", i)
+		}
 		loc := l.File + ":" + strconv.Itoa(l.StartLine)
 		if l.Commit != "" {
 			loc += " (commit " + short(l.Commit) + ")"
@@ -71,15 +80,17 @@ func ParseGitleaks(data []byte) (Scan, error) {
 // ParseGosec reads the report of `gosec -fmt json`. Issues that gosec
 // itself shows as suppressed (#nosec with -track-suppressions) are skipped;
 // gosec's "Golang errors" (packages it could not type-check) become notes.
+//
+// A report that does not show that gosec scanned code is an error: one
+// without an Issues list or without its Stats ({"files", "lines", "nosec",
+// "found"}, each present), one whose Stats say no file was scanned (every
+// package failed to type-check, or there was no Go code), and one whose
+// Stats count more issues than it lists.
 func ParseGosec(data []byte) (Scan, error) {
 	scan := Scan{Tool: Gosec}
 	var report struct {
-		Errors map[string][]struct {
-			Line   int    `json:"line"`
-			Column int    `json:"column"`
-			Error  string `json:"error"`
-		} `json:"Golang errors"`
-		Issues []struct {
+		Errors map[string][]gosecError `json:"Golang errors"`
+		Issues *[]struct {
 			Severity     string            `json:"severity"`
 			Confidence   string            `json:"confidence"`
 			RuleID       string            `json:"rule_id"`
@@ -92,7 +103,12 @@ func ParseGosec(data []byte) (Scan, error) {
 				ID string `json:"id"`
 			} `json:"cwe"`
 		} `json:"Issues"`
-		Stats *struct{} `json:"Stats"`
+		Stats *struct {
+			Files *int `json:"files"`
+			Lines *int `json:"lines"`
+			NoSec *int `json:"nosec"`
+			Found *int `json:"found"`
+		} `json:"Stats"`
 	}
 	if err := decodeStrict(data, &report, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gosec report: %w", err)
@@ -100,7 +116,37 @@ func ParseGosec(data []byte) (Scan, error) {
 	if report.Issues == nil && report.Stats == nil && report.Errors == nil {
 		return scan, errors.New("gosec report: no Issues, Stats or \"Golang errors\"; is this the output of gosec -fmt json?")
 	}
-	for _, i := range report.Issues {
+	if report.Stats == nil {
+		return scan, errors.New("gosec report: no Stats; without gosec's scan statistics nothing shows that it scanned any code")
+	}
+	st := report.Stats
+	var missing []string
+	for _, c := range []struct {
+		name string
+		n    *int
+	}{{"files", st.Files}, {"lines", st.Lines}, {"nosec", st.NoSec}, {"found", st.Found}} {
+		if c.n == nil {
+			missing = append(missing, `"`+c.name+`"`)
+		} else if *c.n < 0 {
+			return scan, fmt.Errorf("gosec report: Stats.%s is %d; a count is never negative", c.name, *c.n)
+		}
+	}
+	if len(missing) > 0 {
+		return scan, fmt.Errorf("gosec report: Stats lacks %s; want gosec's scan statistics {\"files\", \"lines\", \"nosec\", \"found\"}", strings.Join(missing, ", "))
+	}
+	if report.Issues == nil {
+		return scan, errors.New("gosec report: no Issues list (absent or null); gosec writes \"Issues\": [] when it finds nothing")
+	}
+	if *st.Files == 0 {
+		if n, first := countGosecErrors(report.Errors); n > 0 {
+			return scan, fmt.Errorf("gosec report: gosec scanned no file (Stats.files is 0) and could not type-check the code (%d %s, first: %s), so it checked nothing; fix the build errors", n, plural(n, "error", "errors"), first)
+		}
+		return scan, errors.New("gosec report: gosec scanned no file (Stats.files is 0), so it checked nothing; check the directory, build tags and -exclude flags it ran with")
+	}
+	if found, listed := *st.Found, len(*report.Issues); found > listed {
+		return scan, fmt.Errorf("gosec report: Stats.found is %d but Issues lists %d; the report is incomplete", found, listed)
+	}
+	for _, i := range *report.Issues {
 		if i.NoSec || len(i.Suppressions) > 0 {
 			continue
 		}
@@ -128,12 +174,41 @@ func ParseGosec(data []byte) (Scan, error) {
 	return scan, nil
 }
 
-// govulncheck's JSON stream (`govulncheck -format json`, protocol v1).
+// gosecError is one of gosec's "Golang errors" of a file.
+type gosecError struct {
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Error  string `json:"error"`
+}
+
+// countGosecErrors counts gosec's type-check errors and renders the
+// first one (by file name).
+func countGosecErrors(errs map[string][]gosecError) (int, string) {
+	n, first := 0, ""
+	for _, file := range sortedKeys(errs) {
+		for _, e := range errs[file] {
+			if n == 0 {
+				first = clip(fmt.Sprintf("%s:%d: %s", file, e.Line, e.Error), maxText)
+			}
+			n++
+		}
+	}
+	return n, first
+}
+
+// govulncheck's JSON stream (`govulncheck -format json`, protocol v1):
+// a config message first, then progress, SBOM, osv and finding messages.
 type vulnMessage struct {
 	Config *struct {
 		ProtocolVersion string `json:"protocol_version"`
 		ScanLevel       string `json:"scan_level"`
 	} `json:"config"`
+	Progress *struct {
+		Message string `json:"message"`
+	} `json:"progress"`
+	SBOM *struct {
+		GoVersion string `json:"go_version"`
+	} `json:"SBOM"`
 	OSV *struct {
 		ID      string   `json:"id"`
 		Aliases []string `json:"aliases"`
@@ -160,9 +235,14 @@ type vulnMessage struct {
 // (source mode, symbol scan level, its default). Only vulnerabilities the
 // code reaches count as findings (a finding whose trace starts at a
 // vulnerable function); those in imported packages or required modules
-// that the code never calls become notes. Go's vulnerability database rates
-// no severity, so a reachable vulnerability is rated HIGH: it fails the
-// default threshold.
+// that the code never calls become notes. At the package or module scan
+// level govulncheck cannot tell, so every vulnerability found counts. Go's
+// vulnerability database rates no severity, so a counted vulnerability is
+// rated HIGH: it fails the default threshold.
+//
+// The stream must start with its one config message (protocol v1) and show
+// that a scan ran (a progress, SBOM or finding message); a finding without
+// a trace still counts, and one without an osv id is an error.
 func ParseGovulncheck(data []byte) (Scan, error) {
 	scan := Scan{Tool: Govulncheck}
 	type entry struct {
@@ -172,63 +252,93 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 	osvs := map[string]entry{}
 	reached := map[string]bool{}
 	unreached := map[string]bool{}
-	sawConfig := false
-	err := decodeStrictStream(data, strictOptions{}, func(_ int, m *vulnMessage) error {
-		switch {
-		case m.Config != nil:
-			sawConfig = true
-			if m.Config.ScanLevel != "" && m.Config.ScanLevel != "symbol" {
-				scan.Notes = append(scan.Notes, "govulncheck ran at scan level "+m.Config.ScanLevel+": it cannot tell which vulnerabilities are reachable, so every one found counts")
+	symbolLevel, scanned := true, false
+	err := decodeStrictStream(data, strictOptions{}, func(i int, m *vulnMessage) error {
+		if i == 0 && m.Config == nil {
+			return errors.New("no config message at the start of the stream; is this the output of govulncheck -format json?")
+		}
+		// A message is one of these kinds; one that claims more than one is
+		// read as each of them, so that none is dropped.
+		if m.Config != nil {
+			if i > 0 {
+				return fmt.Errorf("value %d: a second config message; want one govulncheck run per report", i)
 			}
-		case m.OSV != nil:
+			if v := m.Config.ProtocolVersion; !strings.HasPrefix(v, "v1.") {
+				return fmt.Errorf("config: protocol_version %s; want v1.x", quoteClip(v))
+			}
+			if lvl := m.Config.ScanLevel; lvl != "" && lvl != "symbol" {
+				symbolLevel = false
+				scan.Notes = append(scan.Notes, "govulncheck ran at scan level "+clip(lvl, maxKeyShown)+": it cannot tell which vulnerabilities are reachable, so every one found counts")
+			}
+		}
+		if m.Progress != nil || m.SBOM != nil {
+			scanned = true
+		}
+		if m.OSV != nil {
 			osvs[m.OSV.ID] = entry{m.OSV.Aliases, m.OSV.Summary}
-		case m.Finding != nil && len(m.Finding.Trace) > 0:
-			f := m.Finding
-			symbolLevel := f.Trace[0].Function != ""
-			if !symbolLevel {
-				unreached[f.OSV] = true
-				return nil
-			}
-			if reached[f.OSV] {
-				return nil // another trace of the same vulnerability
-			}
-			reached[f.OSV] = true
-			top := f.Trace[0]
-			mod := top.Module
-			if top.Version != "" {
-				mod += "@" + top.Version
-			}
+		}
+		if m.Finding == nil {
+			return nil
+		}
+		scanned = true
+		f := m.Finding
+		if f.OSV == "" {
+			return fmt.Errorf("value %d: a finding without an osv id", i)
+		}
+		if len(f.Trace) > 0 && symbolLevel && f.Trace[0].Function == "" {
+			unreached[f.OSV] = true
+			return nil
+		}
+		if reached[f.OSV] {
+			return nil // another trace of the same vulnerability
+		}
+		reached[f.OSV] = true
+		msg := "no fixed version"
+		if f.FixedVersion != "" {
+			msg = "fixed in " + f.FixedVersion
+		}
+		if len(f.Trace) == 0 {
+			scan.Findings = append(scan.Findings, Finding{
+				Tool: Govulncheck, ID: f.OSV, Severity: High, Location: "(govulncheck gave no trace)", Message: msg,
+			})
+			return nil
+		}
+		top := f.Trace[0]
+		loc := top.Module
+		if top.Version != "" {
+			loc += "@" + top.Version
+		}
+		if top.Function != "" {
 			sym := top.Function
 			if top.Receiver != "" {
 				sym = strings.TrimPrefix(top.Receiver, "*") + "." + sym
 			}
-			loc := mod + " " + top.Package + "." + sym
-			file := ""
-			// The last frame with a position is the call in the team's code.
-			for i := len(f.Trace) - 1; i > 0; i-- {
-				if p := f.Trace[i].Position; p != nil && p.Filename != "" {
-					file = p.Filename
-					loc = p.Filename + ":" + strconv.Itoa(p.Line) + " calls " + loc
-					break
-				}
-			}
-			msg := ""
-			if f.FixedVersion != "" {
-				msg = "fixed in " + f.FixedVersion
-			} else {
-				msg = "no fixed version"
-			}
-			scan.Findings = append(scan.Findings, Finding{
-				Tool: Govulncheck, ID: f.OSV, Severity: High, Location: loc, File: file, Message: msg,
-			})
+			loc += " " + top.Package + "." + sym
+		} else if top.Package != "" {
+			loc += " " + top.Package
 		}
+		file := ""
+		// The last frame with a position is the call in the team's code.
+		for i := len(f.Trace) - 1; i > 0; i-- {
+			if p := f.Trace[i].Position; p != nil && p.Filename != "" {
+				file = p.Filename
+				loc = p.Filename + ":" + strconv.Itoa(p.Line) + " calls " + loc
+				break
+			}
+		}
+		if loc == "" {
+			loc = "(govulncheck gave no module)"
+		}
+		scan.Findings = append(scan.Findings, Finding{
+			Tool: Govulncheck, ID: f.OSV, Severity: High, Location: loc, File: file, Message: msg,
+		})
 		return nil
 	})
 	if err != nil {
 		return scan, fmt.Errorf("govulncheck report: %w", err)
 	}
-	if !sawConfig {
-		return scan, errors.New("govulncheck report: no config message; is this the output of govulncheck -format json?")
+	if !scanned {
+		return scan, errors.New("govulncheck report: only a config message: no progress, SBOM or finding shows that govulncheck scanned anything")
 	}
 	for i := range scan.Findings {
 		f := &scan.Findings[i]
@@ -247,9 +357,23 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 	}
 	if len(ids) > 0 {
 		sort.Strings(ids)
-		scan.Notes = append(scan.Notes, fmt.Sprintf("%d vulnerabilities in required modules or imported packages are not reachable from the code and do not count: %s", len(ids), strings.Join(ids, ", ")))
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d vulnerabilities in required modules or imported packages are not reachable from the code and do not count: %s", len(ids), listSome(ids)))
 	}
 	return scan, nil
+}
+
+// osvVuln is an OSV record in osv-scanner's report.
+type osvVuln struct {
+	ID       string   `json:"id"`
+	Summary  string   `json:"summary"`
+	Aliases  []string `json:"aliases"`
+	Severity []struct {
+		Type  string `json:"type"`
+		Score string `json:"score"`
+	} `json:"severity"`
+	// DatabaseSpecific is free-form; GitHub's advisories rate in
+	// "severity" (LOW, MODERATE, HIGH, CRITICAL).
+	DatabaseSpecific map[string]interface{} `json:"database_specific"`
 }
 
 // ParseOSVScanner reads the report of `osv-scanner scan source --format
@@ -257,6 +381,12 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 // from the group's max_severity (a CVSS score: 9.0 and up CRITICAL, 7.0
 // HIGH, 4.0 MEDIUM, else LOW); a group without a score is rated HIGH.
 // Groups that osv-scanner's call analysis found uncalled are notes.
+//
+// A vulnerability that no group lists is a finding of its own, rated the
+// highest its record shows (a numeric score, or the advisory's own
+// rating), and at least HIGH when it has a CVSS vector or nothing to rate
+// it by. A report without results, or with a group without ids, is an
+// error.
 func ParseOSVScanner(data []byte) (Scan, error) {
 	scan := Scan{Tool: OSVScanner}
 	var report struct {
@@ -271,11 +401,8 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 					Version   string `json:"version"`
 					Ecosystem string `json:"ecosystem"`
 				} `json:"package"`
-				Vulnerabilities []struct {
-					ID      string `json:"id"`
-					Summary string `json:"summary"`
-				} `json:"vulnerabilities"`
-				Groups []struct {
+				Vulnerabilities []osvVuln `json:"vulnerabilities"`
+				Groups          []struct {
 					IDs         []string `json:"ids"`
 					Aliases     []string `json:"aliases"`
 					MaxSeverity string   `json:"max_severity"`
@@ -293,15 +420,29 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 		return scan, errors.New("osv-scanner report: no results; is this the output of osv-scanner --format json?")
 	}
 	uncalled := 0
-	for _, res := range *report.Results {
-		for _, pkg := range res.Packages {
+	for ri, res := range *report.Results {
+		for pi, pkg := range res.Packages {
+			pkgName := pkg.Package.Name + "@" + pkg.Package.Version
+			if pkg.Package.Ecosystem != "" {
+				pkgName = pkg.Package.Ecosystem + " " + pkgName
+			}
+			finding := func(id string, aliases []string, sev Severity, msg string) {
+				scan.Findings = append(scan.Findings, Finding{
+					Tool: OSVScanner, ID: id, Aliases: aliases, Severity: sev,
+					Location: res.Source.Path + ": " + pkgName, File: res.Source.Path, Message: msg,
+				})
+			}
 			summaries := map[string]string{}
 			for _, v := range pkg.Vulnerabilities {
 				summaries[v.ID] = v.Summary
 			}
-			for _, g := range pkg.Groups {
+			grouped := map[string]bool{}
+			for gi, g := range pkg.Groups {
 				if len(g.IDs) == 0 {
-					continue
+					return scan, fmt.Errorf("osv-scanner report: at results[%d].packages[%d].groups[%d]: a group without ids", ri, pi, gi)
+				}
+				for _, id := range g.IDs {
+					grouped[id] = true
 				}
 				if len(g.Analysis) > 0 {
 					called := false
@@ -336,14 +477,24 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 				if g.MaxSeverity == "" {
 					msg = strings.TrimSpace(msg + " (no CVSS score: rated HIGH)")
 				}
-				pkgName := pkg.Package.Name + "@" + pkg.Package.Version
-				if pkg.Package.Ecosystem != "" {
-					pkgName = pkg.Package.Ecosystem + " " + pkgName
+				finding(id, aliases, sev, msg)
+			}
+			for vi, v := range pkg.Vulnerabilities {
+				if grouped[v.ID] {
+					continue
 				}
-				scan.Findings = append(scan.Findings, Finding{
-					Tool: OSVScanner, ID: id, Aliases: aliases, Severity: sev,
-					Location: res.Source.Path + ": " + pkgName, File: res.Source.Path, Message: msg,
-				})
+				id := v.ID
+				if id == "" {
+					id = fmt.Sprintf("results[%d].packages[%d].vulnerabilities[%d]", ri, pi, vi)
+				}
+				var aliases []string
+				for _, a := range v.Aliases {
+					if a != id && !contains(aliases, a) {
+						aliases = append(aliases, a)
+					}
+				}
+				sev, how := osvVulnSeverity(v)
+				finding(id, aliases, sev, strings.TrimSpace(v.Summary+" (in no group of the report: "+how+")"))
 			}
 		}
 	}
@@ -351,6 +502,50 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 		scan.Notes = append(scan.Notes, fmt.Sprintf("%d vulnerabilities are in code osv-scanner found uncalled and do not count", uncalled))
 	}
 	return scan, nil
+}
+
+// osvVulnSeverity rates an OSV record that osv-scanner grouped with no
+// score: the highest of its numeric scores and its advisory's own rating,
+// and at least HIGH when it has a score that is not a number (a CVSS
+// vector) or nothing to rate it by. how says which.
+func osvVulnSeverity(v osvVuln) (Severity, string) {
+	var sev Severity
+	vector := false
+	for _, s := range v.Severity {
+		if score, err := strconv.ParseFloat(s.Score, 64); err == nil {
+			if r, ok := severityFromCVSS(score); ok {
+				sev = maxSeverity(sev, r)
+			}
+			continue
+		}
+		vector = true
+	}
+	if r, ok := v.DatabaseSpecific["severity"].(string); ok {
+		switch strings.ToUpper(r) {
+		case "LOW":
+			sev = maxSeverity(sev, Low)
+		case "MODERATE", "MEDIUM":
+			sev = maxSeverity(sev, Medium)
+		case "HIGH":
+			sev = maxSeverity(sev, High)
+		case "CRITICAL":
+			sev = maxSeverity(sev, Critical)
+		}
+	}
+	switch {
+	case sev == "":
+		return High, "no rating: rated HIGH"
+	case vector && !sev.AtLeast(High):
+		return High, "a CVSS vector Velocity does not score: rated HIGH"
+	}
+	return sev, "rated from its record"
+}
+
+func maxSeverity(a, b Severity) Severity {
+	if a.rank() >= b.rank() {
+		return a
+	}
+	return b
 }
 
 // ParseSARIF reads a SARIF 2.1.0 log, the generic format of the SAST hook.
@@ -487,6 +682,17 @@ func severityFromLevel(level string) Severity {
 		return Low
 	}
 	return Medium
+}
+
+// maxNoted is how many items a note lists before it only counts the rest.
+const maxNoted = 10
+
+// listSome joins items for a note: at most maxNoted, then how many more.
+func listSome(items []string) string {
+	if len(items) <= maxNoted {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:maxNoted], ", ") + fmt.Sprintf(", … and %d more", len(items)-maxNoted)
 }
 
 func short(commit string) string {

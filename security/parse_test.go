@@ -215,7 +215,12 @@ func TestParseMalformed(t *testing.T) {
 		{Govulncheck, `{}`, "no config message"},
 		{Govulncheck, `{"config":{"protocol_version":"v1.0.0"}} {"finding": 3}`, "cannot unmarshal"},
 		{Govulncheck, `not json`, "invalid character"},
+		{Gitleaks, `[null]`, "null, not a finding object"},
+		{Gosec, `{"Stats":{}}`, `Stats lacks "files"`},
+		{Gosec, `{"Golang errors":{"/src/a.go":[{"line":1,"error":"undefined: x"}]},"Issues":[],"Stats":{"files":0,"lines":0,"nosec":0,"found":0}}`, "could not type-check the code"},
+		{Govulncheck, `{"config":{"protocol_version":"v1.0.0"}}`, "only a config message"},
 		{OSVScanner, `{}`, "no results"},
+		{OSVScanner, `{"results":[{"packages":[{"groups":[{"ids":[]}]}]}]}`, "a group without ids"},
 		{OSVScanner, `{"results": {}}`, "cannot unmarshal"},
 		{SARIF, `{"version":"2.1.0"}`, "no runs"},
 		{"trivy", `{}`, `tool "trivy" is unknown`},
@@ -235,7 +240,7 @@ func TestParseGosecSkipsNosecAndReportsTypeErrors(t *testing.T) {
 	  "Issues":[{"severity":"HIGH","rule_id":"G101","file":"/src/a.go","line":"1","nosec":true},
 	            {"severity":"HIGH","rule_id":"G102","file":"/src/a.go","line":"2","suppressions":[{"kind":"inSource","justification":"ok"}]},
 	            {"severity":"weird","rule_id":"G103","file":"/src/a.go","line":"3","suppressions":null}],
-	  "Stats":{"found":3}}`
+	  "Stats":{"files":1,"lines":9,"nosec":1,"found":1}}`
 	scan, err := ParseGosec([]byte(report))
 	if err != nil {
 		t.Fatal(err)
@@ -281,5 +286,59 @@ func TestParseCycloneDX(t *testing.T) {
 		if _, err := ParseCycloneDX([]byte(bad)); err == nil {
 			t.Errorf("ParseCycloneDX(%q) = nil error", bad)
 		}
+	}
+}
+
+func mustParse(t *testing.T, tool, report string) Scan {
+	t.Helper()
+	scan, err := Parse(tool, []byte(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scan
+}
+
+// A vulnerability in no group is a finding of its own, rated from its
+// record.
+func TestParseOSVScannerUngrouped(t *testing.T) {
+	report := `{"results":[{"source":{"path":"/src/package-lock.json"},"packages":[{"package":{"name":"p","version":"1.0.0","ecosystem":"npm"},
+	  "vulnerabilities":[
+	    {"id":"GHSA-crit","aliases":["CVE-1"],"database_specific":{"severity":"CRITICAL"}},
+	    {"id":"GHSA-moderate","database_specific":{"severity":"MODERATE"}},
+	    {"id":"GHSA-score","severity":[{"type":"CVSS_V3","score":"3.1"}]},
+	    {"id":"GHSA-vector","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],"database_specific":{"Severity":"LOW"}},
+	    {"id":"GHSA-nothing","summary":"unrated"},
+	    {"id":"GHSA-grouped"}],
+	  "groups":[{"ids":["GHSA-grouped"],"max_severity":"8.0"}]}]}]}`
+	scan := mustParse(t, OSVScanner, report)
+	want := "GHSA-grouped HIGH /src/package-lock.json\nGHSA-crit CRITICAL /src/package-lock.json\nGHSA-moderate MEDIUM /src/package-lock.json\nGHSA-score LOW /src/package-lock.json\nGHSA-vector HIGH /src/package-lock.json\nGHSA-nothing HIGH /src/package-lock.json"
+	if got := brief(scan.Findings); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	if f := scan.Findings[5]; f.Message != "unrated (in no group of the report: no rating: rated HIGH)" {
+		t.Errorf("message = %q", f.Message)
+	}
+	if a := scan.Findings[1].Aliases; len(a) != 1 || a[0] != "CVE-1" {
+		t.Errorf("aliases = %q", a)
+	}
+}
+
+// At the package or module scan level govulncheck cannot tell what is
+// reachable: every vulnerability counts, once.
+func TestParseGovulncheckScanLevels(t *testing.T) {
+	stream := `{"config":{"protocol_version":"v1.0.0","scan_level":"package"}}
+	  {"progress":{"message":"Scanning"}}
+	  {"finding":{"osv":"GO-1","trace":[{"module":"m","version":"v1.0.0"}]}}
+	  {"finding":{"osv":"GO-1","trace":[{"module":"m","version":"v1.0.0","package":"m/p"}]}}
+	  {"finding":{"osv":"GO-2","trace":[{"module":"m","version":"v1.0.0","package":"m/q"}]}}`
+	scan := mustParse(t, Govulncheck, stream)
+	if got := brief(scan.Findings); got != "GO-1 HIGH \nGO-2 HIGH " {
+		t.Errorf("findings = %q", got)
+	}
+	if scan.Findings[1].Location != "m@v1.0.0 m/q" {
+		t.Errorf("location = %q", scan.Findings[1].Location)
+	}
+	if len(scan.Notes) != 1 || !strings.Contains(scan.Notes[0], "scan level package") {
+		t.Errorf("notes = %q", scan.Notes)
 	}
 }
