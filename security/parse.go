@@ -549,11 +549,24 @@ func maxSeverity(a, b Severity) Severity {
 }
 
 // ParseSARIF reads a SARIF 2.1.0 log, the generic format of the SAST hook.
-// Each result is a finding of the run's tool (its driver name, lower-cased).
-// Its severity is, in order: the rule's "security-severity" property (a
-// CVSS-like score, as GitHub code scanning reads it), a LOW/MEDIUM/HIGH/
-// CRITICAL tag of the rule or result, or the result's level (error HIGH,
-// warning MEDIUM, note and none LOW; SARIF's default level is warning).
+// Each result that reports a problem is a finding of the run's tool (its
+// driver name, lower-cased). Its severity is, in order: the rule's
+// "security-severity" property (a CVSS-like score, as GitHub code scanning
+// reads it), a LOW/MEDIUM/HIGH/CRITICAL tag of the rule or result, or the
+// result's level (error HIGH, warning MEDIUM, note and none LOW; SARIF's
+// default level is warning).
+//
+// As the SARIF specification says (§3.27.9, §3.27.23, §3.35.3): a result
+// of kind "pass", "informational" or "notApplicable" reports no problem,
+// and one whose suppressions all have status "accepted" (or no status) is
+// suppressed; neither is a finding, and the notes count them. Results of
+// kind "review" and "open" (the tool could not decide) are findings, rated
+// HIGH when nothing else rates them (their level is "none"); a suppression
+// "underReview" or "rejected" suppresses nothing.
+//
+// A log that cannot show a complete scan is an error: a version other than
+// 2.1.0, no runs, a run whose results are absent or null (SARIF: the tool
+// failed to start or to analyze), and an invocation that did not succeed.
 func ParseSARIF(data []byte) (Scan, error) {
 	scan := Scan{Tool: SARIF}
 	type rule struct {
@@ -572,11 +585,19 @@ func ParseSARIF(data []byte) (Scan, error) {
 					Rules []rule `json:"rules"`
 				} `json:"driver"`
 			} `json:"tool"`
-			Results []struct {
+			Invocations []struct {
+				ExecutionSuccessful *bool `json:"executionSuccessful"`
+			} `json:"invocations"`
+			Results *[]struct {
 				RuleID    string `json:"ruleId"`
 				RuleIndex *int   `json:"ruleIndex"`
-				Level     string `json:"level"`
-				Message   struct {
+				Rule      *struct {
+					ID    string `json:"id"`
+					Index *int   `json:"index"`
+				} `json:"rule"`
+				Kind    string `json:"kind"`
+				Level   string `json:"level"`
+				Message struct {
 					Text string `json:"text"`
 				} `json:"message"`
 				Locations []struct {
@@ -589,6 +610,11 @@ func ParseSARIF(data []byte) (Scan, error) {
 						} `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
+				Suppressions []struct {
+					Kind          string `json:"kind"`
+					Status        string `json:"status"`
+					Justification string `json:"justification"`
+				} `json:"suppressions"`
 				Properties map[string]interface{} `json:"properties"`
 			} `json:"results"`
 		} `json:"runs"`
@@ -599,7 +625,14 @@ func ParseSARIF(data []byte) (Scan, error) {
 	if log.Runs == nil {
 		return scan, errors.New("SARIF log: no runs; want a SARIF 2.1.0 log")
 	}
-	for _, run := range *log.Runs {
+	if len(*log.Runs) == 0 {
+		return scan, errors.New("SARIF log: runs is empty: no tool ran; want one run per tool")
+	}
+	if log.Version != "2.1.0" {
+		return scan, fmt.Errorf("SARIF log: version %s; want \"2.1.0\"", quoteClip(log.Version))
+	}
+	var notFailures, suppressed []string
+	for ri, run := range *log.Runs {
 		tool := strings.ToLower(strings.TrimSpace(run.Tool.Driver.Name))
 		if tool == "" {
 			tool = SARIF
@@ -607,18 +640,53 @@ func ParseSARIF(data []byte) (Scan, error) {
 		if scan.Tool == SARIF {
 			scan.Tool = tool
 		}
+		for ii, inv := range run.Invocations {
+			if inv.ExecutionSuccessful != nil && !*inv.ExecutionSuccessful {
+				return scan, fmt.Errorf("SARIF log: runs[%d].invocations[%d].executionSuccessful is false: %s reports that it failed", ri, ii, clip(tool, maxKeyShown))
+			}
+		}
+		if run.Results == nil {
+			return scan, fmt.Errorf("SARIF log: runs[%d].results is absent or null: per SARIF, %s failed to start or to analyze (a run without findings has \"results\": [])", ri, clip(tool, maxKeyShown))
+		}
 		rules := map[string]rule{}
 		for _, r := range run.Tool.Driver.Rules {
 			rules[r.ID] = r
 		}
-		for _, res := range run.Results {
-			r, ok := rules[res.RuleID]
-			if !ok && res.RuleIndex != nil && *res.RuleIndex >= 0 && *res.RuleIndex < len(run.Tool.Driver.Rules) {
-				r = run.Tool.Driver.Rules[*res.RuleIndex]
+		for _, res := range *run.Results {
+			ruleID, ruleIndex := res.RuleID, res.RuleIndex
+			if res.Rule != nil {
+				if ruleID == "" {
+					ruleID = res.Rule.ID
+				}
+				if ruleIndex == nil {
+					ruleIndex = res.Rule.Index
+				}
 			}
-			id := res.RuleID
+			r, ok := rules[ruleID]
+			if !ok && ruleIndex != nil && *ruleIndex >= 0 && *ruleIndex < len(run.Tool.Driver.Rules) {
+				r = run.Tool.Driver.Rules[*ruleIndex]
+			}
+			id := ruleID
 			if id == "" {
 				id = r.ID
+			}
+			f := Finding{Tool: tool, ID: id, Message: res.Message.Text}
+			if len(res.Locations) > 0 {
+				pl := res.Locations[0].PhysicalLocation
+				f.File = strings.TrimPrefix(pl.ArtifactLocation.URI, "file://")
+				f.Location = f.File
+				if pl.Region.StartLine > 0 {
+					f.Location += ":" + strconv.Itoa(pl.Region.StartLine)
+				}
+			}
+			switch res.Kind {
+			case "pass", "informational", "notApplicable":
+				notFailures = append(notFailures, res.Kind+" "+describe(f))
+				continue
+			}
+			if why, ok := sarifSuppressed(res.Suppressions); ok {
+				suppressed = append(suppressed, describe(f)+" ("+why+")")
+				continue
 			}
 			level := res.Level
 			if level == "" && r.DefaultConfiguration != nil {
@@ -628,22 +696,63 @@ func ParseSARIF(data []byte) (Scan, error) {
 			if !ok {
 				sev, ok = severityFromProps(res.Properties)
 			}
-			if !ok {
+			switch {
+			case ok:
+			case (res.Kind == "review" || res.Kind == "open") && (res.Level == "" || res.Level == "none"):
+				sev = High
+				f.Message = strings.TrimSpace(f.Message + " (kind " + res.Kind + ": the tool could not decide; rated HIGH)")
+			default:
 				sev = severityFromLevel(level)
 			}
-			f := Finding{Tool: tool, ID: id, Severity: sev, Message: res.Message.Text}
-			if len(res.Locations) > 0 {
-				pl := res.Locations[0].PhysicalLocation
-				f.File = strings.TrimPrefix(pl.ArtifactLocation.URI, "file://")
-				f.Location = f.File
-				if pl.Region.StartLine > 0 {
-					f.Location += ":" + strconv.Itoa(pl.Region.StartLine)
-				}
-			}
+			f.Severity = sev
 			scan.Findings = append(scan.Findings, f)
 		}
 	}
+	if n := len(notFailures); n > 0 {
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d %s of kind pass, informational or notApplicable report no problem and do not count: %s", n, plural(n, "result", "results"), listSome(notFailures)))
+	}
+	if n := len(suppressed); n > 0 {
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d %s suppressed in the SARIF log (status accepted) and do not count: %s", n, plural(n, "result is", "results are"), listSome(suppressed)))
+	}
 	return scan, nil
+}
+
+// sarifSuppressed reports whether a result's suppressions suppress it:
+// there is at least one, and every one is accepted (a suppression without
+// a status is accepted). why quotes the kind and justification.
+func sarifSuppressed(sups []struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
+}) (why string, ok bool) {
+	if len(sups) == 0 {
+		return "", false
+	}
+	for _, s := range sups {
+		if s.Status != "" && s.Status != "accepted" {
+			return "", false
+		}
+	}
+	why = sups[0].Kind
+	if why == "" {
+		why = "suppressed"
+	}
+	if j := strings.TrimSpace(sups[0].Justification); j != "" {
+		why += ": " + j
+	}
+	return clip(why, maxKeyShown*2), true
+}
+
+// describe names a finding briefly, for a note: its id and location.
+func describe(f Finding) string {
+	s := f.ID
+	if s == "" {
+		s = "(no rule id)"
+	}
+	if f.Location != "" {
+		s += " " + f.Location
+	}
+	return clip(s, maxKeyShown*2)
 }
 
 // severityFromProps rates a SARIF rule or result from its property bag:

@@ -289,6 +289,45 @@ func TestParseCycloneDX(t *testing.T) {
 	}
 }
 
+// SARIF 2.1.0 §3.27.9 (kind), §3.27.23 and §3.35.3 (suppressions): what is
+// not a failure, and what still is.
+func TestParseSARIFKindsAndSuppressions(t *testing.T) {
+	log := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"checker"}},"invocations":[{"executionSuccessful":true}],"results":[
+	   {"ruleId":"pass","kind":"pass","level":"none","message":{"text":"ok"}},
+	   {"ruleId":"info","kind":"informational","message":{"text":"compiled with v10"}},
+	   {"ruleId":"na","kind":"notApplicable","message":{"text":"not a 32-bit binary"}},
+	   {"ruleId":"fail","kind":"fail","level":"error","message":{"text":"a problem"}},
+	   {"ruleId":"default-kind","level":"error"},
+	   {"ruleId":"review","kind":"review","message":{"text":"look at it"}},
+	   {"ruleId":"open-scored","kind":"open","properties":{"security-severity":"5.0"}},
+	   {"ruleId":"accepted","level":"error","suppressions":[{"kind":"inSource","status":"accepted","justification":"test fixture"}],
+	    "locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.go"},"region":{"startLine":3}}}]},
+	   {"ruleId":"no-status","level":"error","suppressions":[{"kind":"external"}]},
+	   {"ruleId":"under-review","level":"error","suppressions":[{"kind":"inSource","status":"underReview"}]},
+	   {"ruleId":"rejected","level":"error","suppressions":[{"kind":"external","status":"rejected"}]},
+	   {"ruleId":"none-yet","level":"error","suppressions":[]},
+	   {"rule":{"id":"by-reference"},"level":"warning"}]}]}`
+	scan, err := ParseSARIF([]byte(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "fail HIGH \ndefault-kind HIGH \nreview HIGH \nopen-scored MEDIUM \nunder-review HIGH \nrejected HIGH \nnone-yet HIGH \nby-reference MEDIUM "
+	if got := brief(scan.Findings); got != want {
+		t.Errorf("findings:\n%q\nwant:\n%q", got, want)
+	}
+	if len(scan.Notes) != 2 ||
+		scan.Notes[0] != "3 results of kind pass, informational or notApplicable report no problem and do not count: pass pass, informational info, notApplicable na" ||
+		scan.Notes[1] != "2 results are suppressed in the SARIF log (status accepted) and do not count: accepted a.go:3 (inSource: test fixture), no-status (external)" {
+		t.Errorf("notes:\n%s", strings.Join(scan.Notes, "\n"))
+	}
+
+	onlyPasses := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"checker"}},"results":[{"ruleId":"a","kind":"pass"}]}]}`
+	r := Evaluate(mustParse(t, SARIF, onlyPasses), nil, Options{})
+	if !r.Passed() || r.Summary() != "velocity security: checker 0 findings >= HIGH PASS" {
+		t.Errorf("a log of passes: %s", r.Summary())
+	}
+}
+
 func mustParse(t *testing.T, tool, report string) Scan {
 	t.Helper()
 	scan, err := Parse(tool, []byte(report))
