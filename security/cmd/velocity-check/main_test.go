@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,39 @@ func TestRunWritesJUnit(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), `<testsuite name="velocity security gosec" tests="3" failures="3" skipped="0">`) {
 		t.Errorf("JUnit report:\n%s", raw)
+	}
+}
+
+// A large report: the log and the JUnit report list a bounded number of
+// findings and count the rest; the summary counts every one.
+func TestRunBoundsItsOutput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i < 3000; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"RuleID":"generic-api-key","Description":"%s","StartLine":%d,"File":"k.env","Fingerprint":"k.env:generic-api-key:%d"}`, strings.Repeat("x", 5000), i, i)
+	}
+	b.WriteString("]")
+	junit := filepath.Join(t.TempDir(), "gitleaks.xml")
+	var stdout, stderr strings.Builder
+	code := run([]string{"-tool", "gitleaks", "-input", write(t, "gitleaks.json", b.String()), "-junit", junit}, &stdout, &stderr, today)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "FAIL      ... and 2900 more failing findings (3000 total)") ||
+		!strings.HasSuffix(stdout.String(), "velocity security: gitleaks 3000 findings >= HIGH FAIL\n") {
+		t.Errorf("stdout:\n%.3000s", stdout.String())
+	}
+	if n := stdout.Len(); n > 300<<10 {
+		t.Errorf("the log is %d bytes for a %d-byte report", n, b.Len())
+	}
+	raw, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > 600<<10 || !strings.Contains(string(raw), `name="... and 2900 more failing findings (3000 total)"`) {
+		t.Errorf("JUnit report of %d bytes: %.2000s", len(raw), raw)
 	}
 }
