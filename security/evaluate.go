@@ -119,26 +119,47 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// MaxListed is how many entries of each kind (failing findings, expired
+// suppressions, suppressed findings, findings below the threshold, notes)
+// the build log and the JUnit report show one by one; the rest are counted
+// on one line ("... and 12 more failing findings (112 total)"). Summary
+// always counts them all.
+const MaxListed = 100
+
+// more is the line that counts the entries of a kind not listed, or "".
+func more(total int, what string) string {
+	if total <= MaxListed {
+		return ""
+	}
+	return fmt.Sprintf("... and %d more %s (%d total)", total-MaxListed, what, total)
+}
+
 // WriteText writes the findings and the verdict for the build log: each
 // failing finding, each expired suppression, each suppressed and each
-// below-threshold finding, the notes, and Summary last.
+// below-threshold finding, the notes, and Summary last. Each kind lists at
+// most MaxListed entries and counts the rest; a line is at most a few
+// thousand bytes, whatever the report holds.
 func (r Result) WriteText(w io.Writer) error {
 	var b strings.Builder
-	for _, f := range r.Failing {
-		fmt.Fprintf(&b, "FAIL      %s\n", f)
+	list := func(prefix string, n int, line func(i int) string, what string) {
+		for i := 0; i < n && i < MaxListed; i++ {
+			b.WriteString(clip(prefix+line(i), maxText) + "\n")
+		}
+		if m := more(n, what); m != "" {
+			b.WriteString(prefix + m + "\n")
+		}
 	}
-	for _, s := range r.Expired {
-		fmt.Fprintf(&b, "EXPIRED   suppression %s: expired on %s; fix the finding, or renew the suppression with a new date and reason\n", s, s.Expires)
-	}
-	for _, s := range r.Suppressed {
-		fmt.Fprintf(&b, "SUPPRESSED %s -- %s\n", s.Finding, s.Suppression.Reason)
-	}
-	for _, f := range r.Below {
-		fmt.Fprintf(&b, "below     %s\n", f)
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "note      %s\n", n)
-	}
+	list("FAIL      ", len(r.Failing), func(i int) string { return r.Failing[i].String() }, "failing findings")
+	list("EXPIRED   ", len(r.Expired), func(i int) string {
+		s := r.Expired[i]
+		return fmt.Sprintf("suppression %s: expired on %s; fix the finding, or renew the suppression with a new date and reason", s, s.Expires)
+	}, "expired suppressions")
+	list("SUPPRESSED ", len(r.Suppressed), func(i int) string {
+		s := r.Suppressed[i]
+		return fmt.Sprintf("%s -- %s", s.Finding, s.Suppression.Reason)
+	}, "suppressed findings")
+	list("below     ", len(r.Below), func(i int) string { return r.Below[i].String() }, "findings below "+string(r.Threshold))
+	list("note      ", len(r.Notes), func(i int) string { return r.Notes[i] }, "notes")
 	b.WriteString(r.Summary() + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -147,7 +168,10 @@ func (r Result) WriteText(w io.Writer) error {
 // JUnit renders the result as JUnit XML for a CodeBuild test report: one
 // test case per finding at or above the threshold (failed, or skipped with
 // the suppression's reason), one failed case per expired suppression, and a
-// passing case "scan" when nothing fails.
+// passing case "scan" when nothing fails. Each kind has at most MaxListed
+// cases, then one case (failed, or skipped) that counts the rest, so the
+// report stays small whatever the scan found; texts are cut at a few
+// thousand bytes.
 func (r Result) JUnit() ([]byte, error) {
 	type failure struct {
 		Message string `xml:"message,attr"`
@@ -174,23 +198,48 @@ func (r Result) JUnit() ([]byte, error) {
 	}
 	class := "velocity.security." + r.Tool
 	suite := testsuite{Name: "velocity security " + r.Tool}
-	for _, f := range r.Failing {
-		suite.Cases = append(suite.Cases, testcase{Name: f.ID + " " + f.Location, Classname: class,
+	add := func(c testcase) {
+		c.Name = clip(c.Name, maxText)
+		if c.Failure != nil {
+			c.Failure.Message, c.Failure.Text = clip(c.Failure.Message, maxText), clip(c.Failure.Text, maxText)
+			suite.Failures++
+		}
+		if c.Skipped != nil {
+			c.Skipped.Message = clip(c.Skipped.Message, maxText)
+			suite.Skipped++
+		}
+		c.SystemOut = clip(c.SystemOut, maxText)
+		suite.Cases = append(suite.Cases, c)
+	}
+	for i, f := range r.Failing {
+		if i == MaxListed {
+			m := more(len(r.Failing), "failing findings")
+			add(testcase{Name: m, Classname: class, Failure: &failure{Message: m, Type: "MORE", Text: r.Summary()}})
+			break
+		}
+		add(testcase{Name: f.ID + " " + f.Location, Classname: class,
 			Failure: &failure{Message: f.Message, Type: string(f.Severity), Text: f.String()}})
-		suite.Failures++
 	}
-	for _, s := range r.Expired {
-		suite.Cases = append(suite.Cases, testcase{Name: "suppression " + s.ID + " expired " + s.Expires, Classname: class,
+	for i, s := range r.Expired {
+		if i == MaxListed {
+			m := more(len(r.Expired), "expired suppressions")
+			add(testcase{Name: m, Classname: class, Failure: &failure{Message: m, Type: "EXPIRED", Text: r.Summary()}})
+			break
+		}
+		add(testcase{Name: "suppression " + s.ID + " expired " + s.Expires, Classname: class,
 			Failure: &failure{Message: "suppression expired on " + s.Expires, Type: "EXPIRED", Text: s.String()}})
-		suite.Failures++
 	}
-	for _, s := range r.Suppressed {
-		suite.Cases = append(suite.Cases, testcase{Name: s.Finding.ID + " " + s.Finding.Location, Classname: class,
+	for i, s := range r.Suppressed {
+		if i == MaxListed {
+			m := more(len(r.Suppressed), "suppressed findings")
+			add(testcase{Name: m, Classname: class, Skipped: &skipped{Message: m}, SystemOut: r.Summary()})
+			break
+		}
+		add(testcase{Name: s.Finding.ID + " " + s.Finding.Location, Classname: class,
 			Skipped: &skipped{Message: "suppressed: " + s.Suppression.Reason}, SystemOut: s.Finding.String()})
-		suite.Skipped++
 	}
 	if suite.Failures == 0 {
-		suite.Cases = append(suite.Cases, testcase{Name: "scan", Classname: class, SystemOut: r.Summary()})
+		add(testcase{Name: "scan", Classname: class, SystemOut: r.Summary()})
 	}
 	suite.Tests = len(suite.Cases)
 	out, err := xml.MarshalIndent(suite, "", "  ")

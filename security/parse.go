@@ -1,11 +1,9 @@
 package security
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,24 +38,33 @@ func Parse(tool string, data []byte) (Scan, error) {
 	return Scan{}, fmt.Errorf("tool %q is unknown; want one of %s", tool, strings.Join(Tools, ", "))
 }
 
+// gitleaksLeak is one finding of gitleaks' JSON report; gitleaks names
+// its keys after its Go fields ("RuleID", "StartLine", …).
+type gitleaksLeak struct {
+	RuleID      string
+	Description string
+	StartLine   int
+	File        string
+	Commit      string
+	Fingerprint string
+}
+
 // ParseGitleaks reads the report of `gitleaks dir --report-format json`
-// (a JSON array of findings). gitleaks does not rate findings: a secret in
-// the repository is rated CRITICAL, so it fails every threshold and only a
-// suppression lets it pass. The secret itself is never copied.
+// (a JSON array of findings; [] when there are none). gitleaks does not
+// rate findings: a secret in the repository is rated CRITICAL, so it fails
+// every threshold and only a suppression lets it pass. The secret itself
+// is never copied. A report that is not an array (null, an object) is an
+// error, and so is a null finding.
 func ParseGitleaks(data []byte) (Scan, error) {
 	scan := Scan{Tool: Gitleaks}
-	var leaks []struct {
-		RuleID      string
-		Description string
-		StartLine   int
-		File        string
-		Commit      string
-		Fingerprint string
-	}
-	if err := decodeAll(data, &leaks); err != nil {
+	var leaks []*gitleaksLeak
+	if err := decodeStrict(data, &leaks, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gitleaks report: %w", err)
 	}
-	for _, l := range leaks {
+	for i, l := range leaks {
+		if l == nil {
+			return scan, fmt.Errorf("gitleaks report: at [%d]: null, not a finding object", i)
+		}
 		loc := l.File + ":" + strconv.Itoa(l.StartLine)
 		if l.Commit != "" {
 			loc += " (commit " + short(l.Commit) + ")"
@@ -73,15 +80,17 @@ func ParseGitleaks(data []byte) (Scan, error) {
 // ParseGosec reads the report of `gosec -fmt json`. Issues that gosec
 // itself shows as suppressed (#nosec with -track-suppressions) are skipped;
 // gosec's "Golang errors" (packages it could not type-check) become notes.
+//
+// A report that does not show that gosec scanned code is an error: one
+// without an Issues list or without its Stats ({"files", "lines", "nosec",
+// "found"}, each present), one whose Stats say no file was scanned (every
+// package failed to type-check, or there was no Go code), and one whose
+// Stats count more issues than it lists.
 func ParseGosec(data []byte) (Scan, error) {
 	scan := Scan{Tool: Gosec}
 	var report struct {
-		Errors map[string][]struct {
-			Line   int    `json:"line"`
-			Column int    `json:"column"`
-			Error  string `json:"error"`
-		} `json:"Golang errors"`
-		Issues []struct {
+		Errors map[string][]gosecError `json:"Golang errors"`
+		Issues *[]struct {
 			Severity     string            `json:"severity"`
 			Confidence   string            `json:"confidence"`
 			RuleID       string            `json:"rule_id"`
@@ -94,15 +103,50 @@ func ParseGosec(data []byte) (Scan, error) {
 				ID string `json:"id"`
 			} `json:"cwe"`
 		} `json:"Issues"`
-		Stats *struct{} `json:"Stats"`
+		Stats *struct {
+			Files *int `json:"files"`
+			Lines *int `json:"lines"`
+			NoSec *int `json:"nosec"`
+			Found *int `json:"found"`
+		} `json:"Stats"`
 	}
-	if err := decodeAll(data, &report); err != nil {
+	if err := decodeStrict(data, &report, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("gosec report: %w", err)
 	}
 	if report.Issues == nil && report.Stats == nil && report.Errors == nil {
 		return scan, errors.New("gosec report: no Issues, Stats or \"Golang errors\"; is this the output of gosec -fmt json?")
 	}
-	for _, i := range report.Issues {
+	if report.Stats == nil {
+		return scan, errors.New("gosec report: no Stats; without gosec's scan statistics nothing shows that it scanned any code")
+	}
+	st := report.Stats
+	var missing []string
+	for _, c := range []struct {
+		name string
+		n    *int
+	}{{"files", st.Files}, {"lines", st.Lines}, {"nosec", st.NoSec}, {"found", st.Found}} {
+		if c.n == nil {
+			missing = append(missing, `"`+c.name+`"`)
+		} else if *c.n < 0 {
+			return scan, fmt.Errorf("gosec report: Stats.%s is %d; a count is never negative", c.name, *c.n)
+		}
+	}
+	if len(missing) > 0 {
+		return scan, fmt.Errorf("gosec report: Stats lacks %s; want gosec's scan statistics {\"files\", \"lines\", \"nosec\", \"found\"}", strings.Join(missing, ", "))
+	}
+	if report.Issues == nil {
+		return scan, errors.New("gosec report: no Issues list (absent or null); gosec writes \"Issues\": [] when it finds nothing")
+	}
+	if *st.Files == 0 {
+		if n, first := countGosecErrors(report.Errors); n > 0 {
+			return scan, fmt.Errorf("gosec report: gosec scanned no file (Stats.files is 0) and could not type-check the code (%d %s, first: %s), so it checked nothing; fix the build errors", n, plural(n, "error", "errors"), first)
+		}
+		return scan, errors.New("gosec report: gosec scanned no file (Stats.files is 0), so it checked nothing; check the directory, build tags and -exclude flags it ran with")
+	}
+	if found, listed := *st.Found, len(*report.Issues); found > listed {
+		return scan, fmt.Errorf("gosec report: Stats.found is %d but Issues lists %d; the report is incomplete", found, listed)
+	}
+	for _, i := range *report.Issues {
 		if i.NoSec || len(i.Suppressions) > 0 {
 			continue
 		}
@@ -130,12 +174,41 @@ func ParseGosec(data []byte) (Scan, error) {
 	return scan, nil
 }
 
-// govulncheck's JSON stream (`govulncheck -format json`, protocol v1).
+// gosecError is one of gosec's "Golang errors" of a file.
+type gosecError struct {
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Error  string `json:"error"`
+}
+
+// countGosecErrors counts gosec's type-check errors and renders the
+// first one (by file name).
+func countGosecErrors(errs map[string][]gosecError) (int, string) {
+	n, first := 0, ""
+	for _, file := range sortedKeys(errs) {
+		for _, e := range errs[file] {
+			if n == 0 {
+				first = clip(fmt.Sprintf("%s:%d: %s", file, e.Line, e.Error), maxText)
+			}
+			n++
+		}
+	}
+	return n, first
+}
+
+// govulncheck's JSON stream (`govulncheck -format json`, protocol v1):
+// a config message first, then progress, SBOM, osv and finding messages.
 type vulnMessage struct {
 	Config *struct {
 		ProtocolVersion string `json:"protocol_version"`
 		ScanLevel       string `json:"scan_level"`
 	} `json:"config"`
+	Progress *struct {
+		Message string `json:"message"`
+	} `json:"progress"`
+	SBOM *struct {
+		GoVersion string `json:"go_version"`
+	} `json:"SBOM"`
 	OSV *struct {
 		ID      string   `json:"id"`
 		Aliases []string `json:"aliases"`
@@ -162,12 +235,16 @@ type vulnMessage struct {
 // (source mode, symbol scan level, its default). Only vulnerabilities the
 // code reaches count as findings (a finding whose trace starts at a
 // vulnerable function); those in imported packages or required modules
-// that the code never calls become notes. Go's vulnerability database rates
-// no severity, so a reachable vulnerability is rated HIGH: it fails the
-// default threshold.
+// that the code never calls become notes. At the package or module scan
+// level govulncheck cannot tell, so every vulnerability found counts. Go's
+// vulnerability database rates no severity, so a counted vulnerability is
+// rated HIGH: it fails the default threshold.
+//
+// The stream must start with its one config message (protocol v1) and show
+// that a scan ran (a progress, SBOM or finding message); a finding without
+// a trace still counts, and one without an osv id is an error.
 func ParseGovulncheck(data []byte) (Scan, error) {
 	scan := Scan{Tool: Govulncheck}
-	dec := json.NewDecoder(bytes.NewReader(data))
 	type entry struct {
 		aliases []string
 		summary string
@@ -175,67 +252,93 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 	osvs := map[string]entry{}
 	reached := map[string]bool{}
 	unreached := map[string]bool{}
-	sawConfig := false
-	for {
-		var m vulnMessage
-		err := dec.Decode(&m)
-		if err == io.EOF {
-			break
+	symbolLevel, scanned := true, false
+	err := decodeStrictStream(data, strictOptions{}, func(i int, m *vulnMessage) error {
+		if i == 0 && m.Config == nil {
+			return errors.New("no config message at the start of the stream; is this the output of govulncheck -format json?")
 		}
-		if err != nil {
-			return scan, fmt.Errorf("govulncheck report: %w", err)
-		}
-		switch {
-		case m.Config != nil:
-			sawConfig = true
-			if m.Config.ScanLevel != "" && m.Config.ScanLevel != "symbol" {
-				scan.Notes = append(scan.Notes, "govulncheck ran at scan level "+m.Config.ScanLevel+": it cannot tell which vulnerabilities are reachable, so every one found counts")
+		// A message is one of these kinds; one that claims more than one is
+		// read as each of them, so that none is dropped.
+		if m.Config != nil {
+			if i > 0 {
+				return fmt.Errorf("value %d: a second config message; want one govulncheck run per report", i)
 			}
-		case m.OSV != nil:
+			if v := m.Config.ProtocolVersion; !strings.HasPrefix(v, "v1.") {
+				return fmt.Errorf("config: protocol_version %s; want v1.x", quoteClip(v))
+			}
+			if lvl := m.Config.ScanLevel; lvl != "" && lvl != "symbol" {
+				symbolLevel = false
+				scan.Notes = append(scan.Notes, "govulncheck ran at scan level "+clip(lvl, maxKeyShown)+": it cannot tell which vulnerabilities are reachable, so every one found counts")
+			}
+		}
+		if m.Progress != nil || m.SBOM != nil {
+			scanned = true
+		}
+		if m.OSV != nil {
 			osvs[m.OSV.ID] = entry{m.OSV.Aliases, m.OSV.Summary}
-		case m.Finding != nil && len(m.Finding.Trace) > 0:
-			f := m.Finding
-			symbolLevel := f.Trace[0].Function != ""
-			if !symbolLevel {
-				unreached[f.OSV] = true
-				continue
-			}
-			if reached[f.OSV] {
-				continue // another trace of the same vulnerability
-			}
-			reached[f.OSV] = true
-			top := f.Trace[0]
-			mod := top.Module
-			if top.Version != "" {
-				mod += "@" + top.Version
-			}
+		}
+		if m.Finding == nil {
+			return nil
+		}
+		scanned = true
+		f := m.Finding
+		if f.OSV == "" {
+			return fmt.Errorf("value %d: a finding without an osv id", i)
+		}
+		if len(f.Trace) > 0 && symbolLevel && f.Trace[0].Function == "" {
+			unreached[f.OSV] = true
+			return nil
+		}
+		if reached[f.OSV] {
+			return nil // another trace of the same vulnerability
+		}
+		reached[f.OSV] = true
+		msg := "no fixed version"
+		if f.FixedVersion != "" {
+			msg = "fixed in " + f.FixedVersion
+		}
+		if len(f.Trace) == 0 {
+			scan.Findings = append(scan.Findings, Finding{
+				Tool: Govulncheck, ID: f.OSV, Severity: High, Location: "(govulncheck gave no trace)", Message: msg,
+			})
+			return nil
+		}
+		top := f.Trace[0]
+		loc := top.Module
+		if top.Version != "" {
+			loc += "@" + top.Version
+		}
+		if top.Function != "" {
 			sym := top.Function
 			if top.Receiver != "" {
 				sym = strings.TrimPrefix(top.Receiver, "*") + "." + sym
 			}
-			loc := mod + " " + top.Package + "." + sym
-			file := ""
-			// The last frame with a position is the call in the team's code.
-			for i := len(f.Trace) - 1; i > 0; i-- {
-				if p := f.Trace[i].Position; p != nil && p.Filename != "" {
-					file = p.Filename
-					loc = p.Filename + ":" + strconv.Itoa(p.Line) + " calls " + loc
-					break
-				}
-			}
-			msg := ""
-			if f.FixedVersion != "" {
-				msg = "fixed in " + f.FixedVersion
-			} else {
-				msg = "no fixed version"
-			}
-			scan.Findings = append(scan.Findings, Finding{
-				Tool: Govulncheck, ID: f.OSV, Severity: High, Location: loc, File: file, Message: msg,
-			})
+			loc += " " + top.Package + "." + sym
+		} else if top.Package != "" {
+			loc += " " + top.Package
 		}
+		file := ""
+		// The last frame with a position is the call in the team's code.
+		for i := len(f.Trace) - 1; i > 0; i-- {
+			if p := f.Trace[i].Position; p != nil && p.Filename != "" {
+				file = p.Filename
+				loc = p.Filename + ":" + strconv.Itoa(p.Line) + " calls " + loc
+				break
+			}
+		}
+		if loc == "" {
+			loc = "(govulncheck gave no module)"
+		}
+		scan.Findings = append(scan.Findings, Finding{
+			Tool: Govulncheck, ID: f.OSV, Severity: High, Location: loc, File: file, Message: msg,
+		})
+		return nil
+	})
+	if err != nil {
+		return scan, fmt.Errorf("govulncheck report: %w", err)
 	}
-	if !sawConfig {
-		return scan, errors.New("govulncheck report: no config message; is this the output of govulncheck -format json?")
+	if !scanned {
+		return scan, errors.New("govulncheck report: only a config message: no progress, SBOM or finding shows that govulncheck scanned anything")
 	}
 	for i := range scan.Findings {
 		f := &scan.Findings[i]
@@ -254,9 +357,23 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 	}
 	if len(ids) > 0 {
 		sort.Strings(ids)
-		scan.Notes = append(scan.Notes, fmt.Sprintf("%d vulnerabilities in required modules or imported packages are not reachable from the code and do not count: %s", len(ids), strings.Join(ids, ", ")))
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d vulnerabilities in required modules or imported packages are not reachable from the code and do not count: %s", len(ids), listSome(ids)))
 	}
 	return scan, nil
+}
+
+// osvVuln is an OSV record in osv-scanner's report.
+type osvVuln struct {
+	ID       string   `json:"id"`
+	Summary  string   `json:"summary"`
+	Aliases  []string `json:"aliases"`
+	Severity []struct {
+		Type  string `json:"type"`
+		Score string `json:"score"`
+	} `json:"severity"`
+	// DatabaseSpecific is free-form; GitHub's advisories rate in
+	// "severity" (LOW, MODERATE, HIGH, CRITICAL).
+	DatabaseSpecific map[string]interface{} `json:"database_specific"`
 }
 
 // ParseOSVScanner reads the report of `osv-scanner scan source --format
@@ -264,6 +381,12 @@ func ParseGovulncheck(data []byte) (Scan, error) {
 // from the group's max_severity (a CVSS score: 9.0 and up CRITICAL, 7.0
 // HIGH, 4.0 MEDIUM, else LOW); a group without a score is rated HIGH.
 // Groups that osv-scanner's call analysis found uncalled are notes.
+//
+// A vulnerability that no group lists is a finding of its own, rated the
+// highest its record shows (a numeric score, or the advisory's own
+// rating), and at least HIGH when it has a CVSS vector or nothing to rate
+// it by. A report without results, or with a group without ids, is an
+// error.
 func ParseOSVScanner(data []byte) (Scan, error) {
 	scan := Scan{Tool: OSVScanner}
 	var report struct {
@@ -278,11 +401,8 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 					Version   string `json:"version"`
 					Ecosystem string `json:"ecosystem"`
 				} `json:"package"`
-				Vulnerabilities []struct {
-					ID      string `json:"id"`
-					Summary string `json:"summary"`
-				} `json:"vulnerabilities"`
-				Groups []struct {
+				Vulnerabilities []osvVuln `json:"vulnerabilities"`
+				Groups          []struct {
 					IDs         []string `json:"ids"`
 					Aliases     []string `json:"aliases"`
 					MaxSeverity string   `json:"max_severity"`
@@ -293,22 +413,36 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 			} `json:"packages"`
 		} `json:"results"`
 	}
-	if err := decodeAll(data, &report); err != nil {
+	if err := decodeStrict(data, &report, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("osv-scanner report: %w", err)
 	}
 	if report.Results == nil {
 		return scan, errors.New("osv-scanner report: no results; is this the output of osv-scanner --format json?")
 	}
 	uncalled := 0
-	for _, res := range *report.Results {
-		for _, pkg := range res.Packages {
+	for ri, res := range *report.Results {
+		for pi, pkg := range res.Packages {
+			pkgName := pkg.Package.Name + "@" + pkg.Package.Version
+			if pkg.Package.Ecosystem != "" {
+				pkgName = pkg.Package.Ecosystem + " " + pkgName
+			}
+			finding := func(id string, aliases []string, sev Severity, msg string) {
+				scan.Findings = append(scan.Findings, Finding{
+					Tool: OSVScanner, ID: id, Aliases: aliases, Severity: sev,
+					Location: res.Source.Path + ": " + pkgName, File: res.Source.Path, Message: msg,
+				})
+			}
 			summaries := map[string]string{}
 			for _, v := range pkg.Vulnerabilities {
 				summaries[v.ID] = v.Summary
 			}
-			for _, g := range pkg.Groups {
+			grouped := map[string]bool{}
+			for gi, g := range pkg.Groups {
 				if len(g.IDs) == 0 {
-					continue
+					return scan, fmt.Errorf("osv-scanner report: at results[%d].packages[%d].groups[%d]: a group without ids", ri, pi, gi)
+				}
+				for _, id := range g.IDs {
+					grouped[id] = true
 				}
 				if len(g.Analysis) > 0 {
 					called := false
@@ -343,14 +477,24 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 				if g.MaxSeverity == "" {
 					msg = strings.TrimSpace(msg + " (no CVSS score: rated HIGH)")
 				}
-				pkgName := pkg.Package.Name + "@" + pkg.Package.Version
-				if pkg.Package.Ecosystem != "" {
-					pkgName = pkg.Package.Ecosystem + " " + pkgName
+				finding(id, aliases, sev, msg)
+			}
+			for vi, v := range pkg.Vulnerabilities {
+				if grouped[v.ID] {
+					continue
 				}
-				scan.Findings = append(scan.Findings, Finding{
-					Tool: OSVScanner, ID: id, Aliases: aliases, Severity: sev,
-					Location: res.Source.Path + ": " + pkgName, File: res.Source.Path, Message: msg,
-				})
+				id := v.ID
+				if id == "" {
+					id = fmt.Sprintf("results[%d].packages[%d].vulnerabilities[%d]", ri, pi, vi)
+				}
+				var aliases []string
+				for _, a := range v.Aliases {
+					if a != id && !contains(aliases, a) {
+						aliases = append(aliases, a)
+					}
+				}
+				sev, how := osvVulnSeverity(v)
+				finding(id, aliases, sev, strings.TrimSpace(v.Summary+" (in no group of the report: "+how+")"))
 			}
 		}
 	}
@@ -360,12 +504,69 @@ func ParseOSVScanner(data []byte) (Scan, error) {
 	return scan, nil
 }
 
+// osvVulnSeverity rates an OSV record that osv-scanner grouped with no
+// score: the highest of its numeric scores and its advisory's own rating,
+// and at least HIGH when it has a score that is not a number (a CVSS
+// vector) or nothing to rate it by. how says which.
+func osvVulnSeverity(v osvVuln) (Severity, string) {
+	var sev Severity
+	vector := false
+	for _, s := range v.Severity {
+		if score, err := strconv.ParseFloat(s.Score, 64); err == nil {
+			if r, ok := severityFromCVSS(score); ok {
+				sev = maxSeverity(sev, r)
+			}
+			continue
+		}
+		vector = true
+	}
+	if r, ok := v.DatabaseSpecific["severity"].(string); ok {
+		switch strings.ToUpper(r) {
+		case "LOW":
+			sev = maxSeverity(sev, Low)
+		case "MODERATE", "MEDIUM":
+			sev = maxSeverity(sev, Medium)
+		case "HIGH":
+			sev = maxSeverity(sev, High)
+		case "CRITICAL":
+			sev = maxSeverity(sev, Critical)
+		}
+	}
+	switch {
+	case sev == "":
+		return High, "no rating: rated HIGH"
+	case vector && !sev.AtLeast(High):
+		return High, "a CVSS vector Velocity does not score: rated HIGH"
+	}
+	return sev, "rated from its record"
+}
+
+func maxSeverity(a, b Severity) Severity {
+	if a.rank() >= b.rank() {
+		return a
+	}
+	return b
+}
+
 // ParseSARIF reads a SARIF 2.1.0 log, the generic format of the SAST hook.
-// Each result is a finding of the run's tool (its driver name, lower-cased).
-// Its severity is, in order: the rule's "security-severity" property (a
-// CVSS-like score, as GitHub code scanning reads it), a LOW/MEDIUM/HIGH/
-// CRITICAL tag of the rule or result, or the result's level (error HIGH,
-// warning MEDIUM, note and none LOW; SARIF's default level is warning).
+// Each result that reports a problem is a finding of the run's tool (its
+// driver name, lower-cased). Its severity is, in order: the rule's
+// "security-severity" property (a CVSS-like score, as GitHub code scanning
+// reads it), a LOW/MEDIUM/HIGH/CRITICAL tag of the rule or result, or the
+// result's level (error HIGH, warning MEDIUM, note and none LOW; SARIF's
+// default level is warning).
+//
+// As the SARIF specification says (§3.27.9, §3.27.23, §3.35.3): a result
+// of kind "pass", "informational" or "notApplicable" reports no problem,
+// and one whose suppressions all have status "accepted" (or no status) is
+// suppressed; neither is a finding, and the notes count them. Results of
+// kind "review" and "open" (the tool could not decide) are findings, rated
+// HIGH when nothing else rates them (their level is "none"); a suppression
+// "underReview" or "rejected" suppresses nothing.
+//
+// A log that cannot show a complete scan is an error: a version other than
+// 2.1.0, no runs, a run whose results are absent or null (SARIF: the tool
+// failed to start or to analyze), and an invocation that did not succeed.
 func ParseSARIF(data []byte) (Scan, error) {
 	scan := Scan{Tool: SARIF}
 	type rule struct {
@@ -373,7 +574,7 @@ func ParseSARIF(data []byte) (Scan, error) {
 		DefaultConfiguration *struct {
 			Level string `json:"level"`
 		} `json:"defaultConfiguration"`
-		Properties *sarifProps `json:"properties"`
+		Properties map[string]interface{} `json:"properties"`
 	}
 	var log struct {
 		Version string `json:"version"`
@@ -384,11 +585,19 @@ func ParseSARIF(data []byte) (Scan, error) {
 					Rules []rule `json:"rules"`
 				} `json:"driver"`
 			} `json:"tool"`
-			Results []struct {
+			Invocations []struct {
+				ExecutionSuccessful *bool `json:"executionSuccessful"`
+			} `json:"invocations"`
+			Results *[]struct {
 				RuleID    string `json:"ruleId"`
 				RuleIndex *int   `json:"ruleIndex"`
-				Level     string `json:"level"`
-				Message   struct {
+				Rule      *struct {
+					ID    string `json:"id"`
+					Index *int   `json:"index"`
+				} `json:"rule"`
+				Kind    string `json:"kind"`
+				Level   string `json:"level"`
+				Message struct {
 					Text string `json:"text"`
 				} `json:"message"`
 				Locations []struct {
@@ -401,17 +610,29 @@ func ParseSARIF(data []byte) (Scan, error) {
 						} `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
-				Properties *sarifProps `json:"properties"`
+				Suppressions []struct {
+					Kind          string `json:"kind"`
+					Status        string `json:"status"`
+					Justification string `json:"justification"`
+				} `json:"suppressions"`
+				Properties map[string]interface{} `json:"properties"`
 			} `json:"results"`
 		} `json:"runs"`
 	}
-	if err := decodeAll(data, &log); err != nil {
+	if err := decodeStrict(data, &log, strictOptions{}); err != nil {
 		return scan, fmt.Errorf("SARIF log: %w", err)
 	}
 	if log.Runs == nil {
 		return scan, errors.New("SARIF log: no runs; want a SARIF 2.1.0 log")
 	}
-	for _, run := range *log.Runs {
+	if len(*log.Runs) == 0 {
+		return scan, errors.New("SARIF log: runs is empty: no tool ran; want one run per tool")
+	}
+	if log.Version != "2.1.0" {
+		return scan, fmt.Errorf("SARIF log: version %s; want \"2.1.0\"", quoteClip(log.Version))
+	}
+	var notFailures, suppressed []string
+	for ri, run := range *log.Runs {
 		tool := strings.ToLower(strings.TrimSpace(run.Tool.Driver.Name))
 		if tool == "" {
 			tool = SARIF
@@ -419,18 +640,53 @@ func ParseSARIF(data []byte) (Scan, error) {
 		if scan.Tool == SARIF {
 			scan.Tool = tool
 		}
+		for ii, inv := range run.Invocations {
+			if inv.ExecutionSuccessful != nil && !*inv.ExecutionSuccessful {
+				return scan, fmt.Errorf("SARIF log: runs[%d].invocations[%d].executionSuccessful is false: %s reports that it failed", ri, ii, clip(tool, maxKeyShown))
+			}
+		}
+		if run.Results == nil {
+			return scan, fmt.Errorf("SARIF log: runs[%d].results is absent or null: per SARIF, %s failed to start or to analyze (a run without findings has \"results\": [])", ri, clip(tool, maxKeyShown))
+		}
 		rules := map[string]rule{}
 		for _, r := range run.Tool.Driver.Rules {
 			rules[r.ID] = r
 		}
-		for _, res := range run.Results {
-			r, ok := rules[res.RuleID]
-			if !ok && res.RuleIndex != nil && *res.RuleIndex >= 0 && *res.RuleIndex < len(run.Tool.Driver.Rules) {
-				r = run.Tool.Driver.Rules[*res.RuleIndex]
+		for _, res := range *run.Results {
+			ruleID, ruleIndex := res.RuleID, res.RuleIndex
+			if res.Rule != nil {
+				if ruleID == "" {
+					ruleID = res.Rule.ID
+				}
+				if ruleIndex == nil {
+					ruleIndex = res.Rule.Index
+				}
 			}
-			id := res.RuleID
+			r, ok := rules[ruleID]
+			if !ok && ruleIndex != nil && *ruleIndex >= 0 && *ruleIndex < len(run.Tool.Driver.Rules) {
+				r = run.Tool.Driver.Rules[*ruleIndex]
+			}
+			id := ruleID
 			if id == "" {
 				id = r.ID
+			}
+			f := Finding{Tool: tool, ID: id, Message: res.Message.Text}
+			if len(res.Locations) > 0 {
+				pl := res.Locations[0].PhysicalLocation
+				f.File = strings.TrimPrefix(pl.ArtifactLocation.URI, "file://")
+				f.Location = f.File
+				if pl.Region.StartLine > 0 {
+					f.Location += ":" + strconv.Itoa(pl.Region.StartLine)
+				}
+			}
+			switch res.Kind {
+			case "pass", "informational", "notApplicable":
+				notFailures = append(notFailures, res.Kind+" "+describe(f))
+				continue
+			}
+			if why, ok := sarifSuppressed(res.Suppressions); ok {
+				suppressed = append(suppressed, describe(f)+" ("+why+")")
+				continue
 			}
 			level := res.Level
 			if level == "" && r.DefaultConfiguration != nil {
@@ -440,36 +696,74 @@ func ParseSARIF(data []byte) (Scan, error) {
 			if !ok {
 				sev, ok = severityFromProps(res.Properties)
 			}
-			if !ok {
+			switch {
+			case ok:
+			case (res.Kind == "review" || res.Kind == "open") && (res.Level == "" || res.Level == "none"):
+				sev = High
+				f.Message = strings.TrimSpace(f.Message + " (kind " + res.Kind + ": the tool could not decide; rated HIGH)")
+			default:
 				sev = severityFromLevel(level)
 			}
-			f := Finding{Tool: tool, ID: id, Severity: sev, Message: res.Message.Text}
-			if len(res.Locations) > 0 {
-				pl := res.Locations[0].PhysicalLocation
-				f.File = strings.TrimPrefix(pl.ArtifactLocation.URI, "file://")
-				f.Location = f.File
-				if pl.Region.StartLine > 0 {
-					f.Location += ":" + strconv.Itoa(pl.Region.StartLine)
-				}
-			}
+			f.Severity = sev
 			scan.Findings = append(scan.Findings, f)
 		}
+	}
+	if n := len(notFailures); n > 0 {
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d %s of kind pass, informational or notApplicable report no problem and do not count: %s", n, plural(n, "result", "results"), listSome(notFailures)))
+	}
+	if n := len(suppressed); n > 0 {
+		scan.Notes = append(scan.Notes, fmt.Sprintf("%d %s suppressed in the SARIF log (status accepted) and do not count: %s", n, plural(n, "result is", "results are"), listSome(suppressed)))
 	}
 	return scan, nil
 }
 
-// sarifProps are the property bags of a SARIF rule or result that rate it.
-type sarifProps struct {
-	SecuritySeverity interface{} `json:"security-severity"`
-	Tags             []string    `json:"tags"`
+// sarifSuppressed reports whether a result's suppressions suppress it:
+// there is at least one, and every one is accepted (a suppression without
+// a status is accepted). why quotes the kind and justification.
+func sarifSuppressed(sups []struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
+}) (why string, ok bool) {
+	if len(sups) == 0 {
+		return "", false
+	}
+	for _, s := range sups {
+		if s.Status != "" && s.Status != "accepted" {
+			return "", false
+		}
+	}
+	why = sups[0].Kind
+	if why == "" {
+		why = "suppressed"
+	}
+	if j := strings.TrimSpace(sups[0].Justification); j != "" {
+		why += ": " + j
+	}
+	return clip(why, maxKeyShown*2), true
 }
 
-func severityFromProps(p *sarifProps) (Severity, bool) {
+// describe names a finding briefly, for a note: its id and location.
+func describe(f Finding) string {
+	s := f.ID
+	if s == "" {
+		s = "(no rule id)"
+	}
+	if f.Location != "" {
+		s += " " + f.Location
+	}
+	return clip(s, maxKeyShown*2)
+}
+
+// severityFromProps rates a SARIF rule or result from its property bag:
+// "security-severity" (a score) first, then a LOW…CRITICAL tag. The bag is
+// free-form, so it is a map: its keys are matched exactly.
+func severityFromProps(p map[string]interface{}) (Severity, bool) {
 	if p == nil {
 		return "", false
 	}
 	var score float64
-	switch v := p.SecuritySeverity.(type) {
+	switch v := p["security-severity"].(type) {
 	case string:
 		score, _ = strconv.ParseFloat(v, 64)
 	case float64:
@@ -478,9 +772,12 @@ func severityFromProps(p *sarifProps) (Severity, bool) {
 	if s, ok := severityFromCVSS(score); ok {
 		return s, true
 	}
-	for _, t := range p.Tags {
-		if s := Severity(strings.ToUpper(t)); s.Valid() {
-			return s, true
+	tags, _ := p["tags"].([]interface{})
+	for _, t := range tags {
+		if t, ok := t.(string); ok {
+			if s := Severity(strings.ToUpper(t)); s.Valid() {
+				return s, true
+			}
 		}
 	}
 	return "", false
@@ -496,19 +793,15 @@ func severityFromLevel(level string) Severity {
 	return Medium
 }
 
-// decodeAll decodes data as exactly one JSON value.
-func decodeAll(data []byte, v interface{}) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		if err == io.EOF {
-			return errors.New("empty report")
-		}
-		return err
+// maxNoted is how many items a note lists before it only counts the rest.
+const maxNoted = 10
+
+// listSome joins items for a note: at most maxNoted, then how many more.
+func listSome(items []string) string {
+	if len(items) <= maxNoted {
+		return strings.Join(items, ", ")
 	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
+	return strings.Join(items[:maxNoted], ", ") + fmt.Sprintf(", … and %d more", len(items)-maxNoted)
 }
 
 func short(commit string) string {

@@ -205,13 +205,22 @@ func TestParseMalformed(t *testing.T) {
 		{Gitleaks, ``, "empty report"},
 		{Gitleaks, `{"RuleID":"x"}`, "cannot unmarshal"},
 		{Gitleaks, `[] []`, "unexpected data"},
+		{Gitleaks, `[]]`, "unexpected data"},
+		{Gitleaks, `null`, "null, not a JSON array"},
+		{Gosec, `{"Issues": [{"severity": "HIGH"}], "Issues": []}`, `duplicate key "Issues"`},
+		{SARIF, `{"version":"2.1.0","runs":[{"results":[{"level":"error","Level":"note"}]}]}`, `key "Level" differs from "level" only in case`},
 		{Gosec, `[]`, "cannot unmarshal"},
 		{Gosec, `{}`, "is this the output of gosec"},
-		{Gosec, `{"Issues": [`, "unexpected EOF"},
+		{Gosec, `{"Issues": [`, "truncated"},
 		{Govulncheck, `{}`, "no config message"},
 		{Govulncheck, `{"config":{"protocol_version":"v1.0.0"}} {"finding": 3}`, "cannot unmarshal"},
 		{Govulncheck, `not json`, "invalid character"},
+		{Gitleaks, `[null]`, "null, not a finding object"},
+		{Gosec, `{"Stats":{}}`, `Stats lacks "files"`},
+		{Gosec, `{"Golang errors":{"/src/a.go":[{"line":1,"error":"undefined: x"}]},"Issues":[],"Stats":{"files":0,"lines":0,"nosec":0,"found":0}}`, "could not type-check the code"},
+		{Govulncheck, `{"config":{"protocol_version":"v1.0.0"}}`, "only a config message"},
 		{OSVScanner, `{}`, "no results"},
+		{OSVScanner, `{"results":[{"packages":[{"groups":[{"ids":[]}]}]}]}`, "a group without ids"},
 		{OSVScanner, `{"results": {}}`, "cannot unmarshal"},
 		{SARIF, `{"version":"2.1.0"}`, "no runs"},
 		{"trivy", `{}`, `tool "trivy" is unknown`},
@@ -231,7 +240,7 @@ func TestParseGosecSkipsNosecAndReportsTypeErrors(t *testing.T) {
 	  "Issues":[{"severity":"HIGH","rule_id":"G101","file":"/src/a.go","line":"1","nosec":true},
 	            {"severity":"HIGH","rule_id":"G102","file":"/src/a.go","line":"2","suppressions":[{"kind":"inSource","justification":"ok"}]},
 	            {"severity":"weird","rule_id":"G103","file":"/src/a.go","line":"3","suppressions":null}],
-	  "Stats":{"found":3}}`
+	  "Stats":{"files":1,"lines":9,"nosec":1,"found":1}}`
 	scan, err := ParseGosec([]byte(report))
 	if err != nil {
 		t.Fatal(err)
@@ -277,5 +286,98 @@ func TestParseCycloneDX(t *testing.T) {
 		if _, err := ParseCycloneDX([]byte(bad)); err == nil {
 			t.Errorf("ParseCycloneDX(%q) = nil error", bad)
 		}
+	}
+}
+
+// SARIF 2.1.0 §3.27.9 (kind), §3.27.23 and §3.35.3 (suppressions): what is
+// not a failure, and what still is.
+func TestParseSARIFKindsAndSuppressions(t *testing.T) {
+	log := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"checker"}},"invocations":[{"executionSuccessful":true}],"results":[
+	   {"ruleId":"pass","kind":"pass","level":"none","message":{"text":"ok"}},
+	   {"ruleId":"info","kind":"informational","message":{"text":"compiled with v10"}},
+	   {"ruleId":"na","kind":"notApplicable","message":{"text":"not a 32-bit binary"}},
+	   {"ruleId":"fail","kind":"fail","level":"error","message":{"text":"a problem"}},
+	   {"ruleId":"default-kind","level":"error"},
+	   {"ruleId":"review","kind":"review","message":{"text":"look at it"}},
+	   {"ruleId":"open-scored","kind":"open","properties":{"security-severity":"5.0"}},
+	   {"ruleId":"accepted","level":"error","suppressions":[{"kind":"inSource","status":"accepted","justification":"test fixture"}],
+	    "locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.go"},"region":{"startLine":3}}}]},
+	   {"ruleId":"no-status","level":"error","suppressions":[{"kind":"external"}]},
+	   {"ruleId":"under-review","level":"error","suppressions":[{"kind":"inSource","status":"underReview"}]},
+	   {"ruleId":"rejected","level":"error","suppressions":[{"kind":"external","status":"rejected"}]},
+	   {"ruleId":"none-yet","level":"error","suppressions":[]},
+	   {"rule":{"id":"by-reference"},"level":"warning"}]}]}`
+	scan, err := ParseSARIF([]byte(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "fail HIGH \ndefault-kind HIGH \nreview HIGH \nopen-scored MEDIUM \nunder-review HIGH \nrejected HIGH \nnone-yet HIGH \nby-reference MEDIUM "
+	if got := brief(scan.Findings); got != want {
+		t.Errorf("findings:\n%q\nwant:\n%q", got, want)
+	}
+	if len(scan.Notes) != 2 ||
+		scan.Notes[0] != "3 results of kind pass, informational or notApplicable report no problem and do not count: pass pass, informational info, notApplicable na" ||
+		scan.Notes[1] != "2 results are suppressed in the SARIF log (status accepted) and do not count: accepted a.go:3 (inSource: test fixture), no-status (external)" {
+		t.Errorf("notes:\n%s", strings.Join(scan.Notes, "\n"))
+	}
+
+	onlyPasses := `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"checker"}},"results":[{"ruleId":"a","kind":"pass"}]}]}`
+	r := Evaluate(mustParse(t, SARIF, onlyPasses), nil, Options{})
+	if !r.Passed() || r.Summary() != "velocity security: checker 0 findings >= HIGH PASS" {
+		t.Errorf("a log of passes: %s", r.Summary())
+	}
+}
+
+func mustParse(t *testing.T, tool, report string) Scan {
+	t.Helper()
+	scan, err := Parse(tool, []byte(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scan
+}
+
+// A vulnerability in no group is a finding of its own, rated from its
+// record.
+func TestParseOSVScannerUngrouped(t *testing.T) {
+	report := `{"results":[{"source":{"path":"/src/package-lock.json"},"packages":[{"package":{"name":"p","version":"1.0.0","ecosystem":"npm"},
+	  "vulnerabilities":[
+	    {"id":"GHSA-crit","aliases":["CVE-1"],"database_specific":{"severity":"CRITICAL"}},
+	    {"id":"GHSA-moderate","database_specific":{"severity":"MODERATE"}},
+	    {"id":"GHSA-score","severity":[{"type":"CVSS_V3","score":"3.1"}]},
+	    {"id":"GHSA-vector","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}],"database_specific":{"Severity":"LOW"}},
+	    {"id":"GHSA-nothing","summary":"unrated"},
+	    {"id":"GHSA-grouped"}],
+	  "groups":[{"ids":["GHSA-grouped"],"max_severity":"8.0"}]}]}]}`
+	scan := mustParse(t, OSVScanner, report)
+	want := "GHSA-grouped HIGH /src/package-lock.json\nGHSA-crit CRITICAL /src/package-lock.json\nGHSA-moderate MEDIUM /src/package-lock.json\nGHSA-score LOW /src/package-lock.json\nGHSA-vector HIGH /src/package-lock.json\nGHSA-nothing HIGH /src/package-lock.json"
+	if got := brief(scan.Findings); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	if f := scan.Findings[5]; f.Message != "unrated (in no group of the report: no rating: rated HIGH)" {
+		t.Errorf("message = %q", f.Message)
+	}
+	if a := scan.Findings[1].Aliases; len(a) != 1 || a[0] != "CVE-1" {
+		t.Errorf("aliases = %q", a)
+	}
+}
+
+// At the package or module scan level govulncheck cannot tell what is
+// reachable: every vulnerability counts, once.
+func TestParseGovulncheckScanLevels(t *testing.T) {
+	stream := `{"config":{"protocol_version":"v1.0.0","scan_level":"package"}}
+	  {"progress":{"message":"Scanning"}}
+	  {"finding":{"osv":"GO-1","trace":[{"module":"m","version":"v1.0.0"}]}}
+	  {"finding":{"osv":"GO-1","trace":[{"module":"m","version":"v1.0.0","package":"m/p"}]}}
+	  {"finding":{"osv":"GO-2","trace":[{"module":"m","version":"v1.0.0","package":"m/q"}]}}`
+	scan := mustParse(t, Govulncheck, stream)
+	if got := brief(scan.Findings); got != "GO-1 HIGH \nGO-2 HIGH " {
+		t.Errorf("findings = %q", got)
+	}
+	if scan.Findings[1].Location != "m@v1.0.0 m/q" {
+		t.Errorf("location = %q", scan.Findings[1].Location)
+	}
+	if len(scan.Notes) != 1 || !strings.Contains(scan.Notes[0], "scan level package") {
+		t.Errorf("notes = %q", scan.Notes)
 	}
 }

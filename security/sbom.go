@@ -30,7 +30,7 @@ func ParseCycloneDX(data []byte) (SBOM, error) {
 		} `json:"metadata"`
 		Components []component `json:"components"`
 	}
-	if err := decodeAll(data, &bom); err != nil {
+	if err := decodeStrict(data, &bom, strictOptions{}); err != nil {
 		return SBOM{}, fmt.Errorf("SBOM: %w", err)
 	}
 	if bom.BOMFormat != "CycloneDX" {

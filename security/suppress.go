@@ -2,7 +2,6 @@ package security
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -67,24 +66,24 @@ var (
 func (s Suppression) Validate() error {
 	var errs []error
 	if !idPattern.MatchString(s.ID) {
-		errs = append(errs, fmt.Errorf("id %q is invalid; want a finding id without spaces, e.g. \"G402\" or \"GO-2021-0113\"", s.ID))
+		errs = append(errs, fmt.Errorf("id %s is invalid; want a finding id without spaces, e.g. \"G402\" or \"GO-2021-0113\"", quoteClip(s.ID)))
 	}
 	if strings.TrimSpace(s.Reason) == "" {
 		errs = append(errs, fmt.Errorf("reason is empty; want why the finding is acceptable"))
 	}
 	if s.Expires != "" {
 		if _, err := parseDate(s.Expires); err != nil {
-			errs = append(errs, fmt.Errorf("expires %q is invalid; want a date YYYY-MM-DD", s.Expires))
+			errs = append(errs, fmt.Errorf("expires %s is invalid; want a date YYYY-MM-DD", quoteClip(s.Expires)))
 		}
 	}
 	if s.Tool != "" && !toolPattern.MatchString(s.Tool) {
-		errs = append(errs, fmt.Errorf("tool %q is invalid; want a scanner name such as gitleaks, gosec, govulncheck or osv-scanner", s.Tool))
+		errs = append(errs, fmt.Errorf("tool %s is invalid; want a scanner name such as gitleaks, gosec, govulncheck or osv-scanner", quoteClip(s.Tool)))
 	}
 	if s.Path != "" {
 		if strings.HasPrefix(s.Path, "/") || strings.Contains("/"+s.Path+"/", "/../") {
-			errs = append(errs, fmt.Errorf("path %q is invalid; want a path relative to the repository root", s.Path))
+			errs = append(errs, fmt.Errorf("path %s is invalid; want a path relative to the repository root", quoteClip(s.Path)))
 		} else if _, err := path.Match(s.Path, ""); err != nil {
-			errs = append(errs, fmt.Errorf("path %q is invalid: %v", s.Path, err))
+			errs = append(errs, fmt.Errorf("path %s is invalid: %v", quoteClip(s.Path), err))
 		}
 	}
 	return errors.Join(errs...)
@@ -165,21 +164,20 @@ func (s Suppression) String() string {
 	return out + " (" + s.Reason + ")"
 }
 
-// ParseSuppressions reads a suppressions file. Unknown fields are errors (a
-// misspelt "expiry" must not silently make a suppression permanent), and so
-// is every invalid entry; the error names each one by its index.
+// ParseSuppressions reads a suppressions file. It is read as strictly as
+// a report (see the package's strict JSON layer): one JSON object, no
+// duplicate key, and field names exactly as documented — an unknown field
+// (a misspelt "expiry") or one that differs only in case ("Expires") is an
+// error, as either could silently make a suppression permanent. Every
+// invalid entry is an error too; the error names each one by its index.
+// An empty file (or only white space) holds no suppressions.
 func ParseSuppressions(data []byte) ([]Suppression, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var file SuppressionsFile
-	if err := dec.Decode(&file); err != nil {
+	if err := decodeStrict(data, &file, strictOptions{knownFieldsOnly: true, noNull: true}); err != nil {
 		return nil, fmt.Errorf("suppressions: %w (want {\"suppressions\": [{\"id\": …, \"reason\": …, \"expires\": \"YYYY-MM-DD\"}]})", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("suppressions: unexpected data after the JSON object")
 	}
 	if err := ValidateSuppressions(file.Suppressions); err != nil {
 		return nil, err
@@ -188,7 +186,7 @@ func ParseSuppressions(data []byte) ([]Suppression, error) {
 }
 
 // ValidateSuppressions validates every suppression and joins the errors,
-// each prefixed with "suppressions[i]".
+// each prefixed with "suppressions[i]" (the first 20, then how many more).
 func ValidateSuppressions(sups []Suppression) error {
 	var errs []error
 	for i, s := range sups {
@@ -198,8 +196,14 @@ func ValidateSuppressions(sups []Suppression) error {
 			}
 		}
 	}
+	if n := len(errs); n > maxProblems {
+		errs = append(errs[:maxProblems], fmt.Errorf("… and %d more problems (%d in all)", n-maxProblems, n))
+	}
 	return errors.Join(errs...)
 }
+
+// maxProblems is how many problems of a suppressions file an error lists.
+const maxProblems = 20
 
 func unjoin(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {

@@ -67,7 +67,7 @@ func TestMalformedSuppressions(t *testing.T) {
 		want       []string
 	}{
 		{"not JSON", `suppressions: []`, []string{"invalid character"}},
-		{"a list, not an object", `[{"id":"G402","reason":"r"}]`, []string{"cannot unmarshal array"}},
+		{"a list, not an object", `[{"id":"G402","reason":"r"}]`, []string{"cannot unmarshal a JSON array; want an object"}},
 		{"misspelt field", `{"suppressions":[{"id":"G402","reason":"r","expiry":"2026-01-01"}]}`, []string{`unknown field "expiry"`}},
 		{"trailing data", `{"suppressions":[]} {}`, []string{"unexpected data"}},
 		{"no id", `{"suppressions":[{"reason":"r"}]}`, []string{`suppressions[0]: id ""`}},

@@ -15,8 +15,10 @@
 // which only checks and summarizes an SBOM. Run it locally the same way to
 // see what the line will say, or with -validate to check a suppressions file.
 //
-// Exit status: 0 pass, 1 findings or expired suppressions, 2 bad usage or
-// an unreadable report or suppressions file.
+// Exit status: 0 pass, 1 findings or expired suppressions, 2 bad usage, or
+// a report or suppressions file it cannot read or trust (malformed,
+// truncated, with duplicate or case-variant keys, or a report that does not
+// show a complete scan); the message on stderr says why.
 package main
 
 import (

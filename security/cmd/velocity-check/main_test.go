@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,76 @@ func TestRunWritesJUnit(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), `<testsuite name="velocity security gosec" tests="3" failures="3" skipped="0">`) {
 		t.Errorf("JUnit report:\n%s", raw)
+	}
+}
+
+// A report velocity-check cannot trust exits 2, apart from failing
+// findings (1), and says why; so does an ambiguous suppression.
+func TestRunRefusesUntrustedReports(t *testing.T) {
+	expiresTwice := `{"suppressions":[{"id":"aws-access-token","tool":"gitleaks","reason":"r","expires":"2020-01-01","Expires":""}]}`
+	tests := []struct {
+		name, tool, report string
+		extra              []string
+		stderr             string
+	}{
+		{"gitleaks null", "gitleaks", `null`, nil, "gitleaks report: null, not a JSON array"},
+		{"trailing ]", "gitleaks", `[]]`, nil, "unexpected data after the JSON value"},
+		{"SARIF without runs", "sarif", `{"runs":[]}`, nil, "SARIF log: runs is empty"},
+		{"gosec that type-checked nothing", "gosec", `{"Golang errors":{"/src/a.go":[{"line":1,"column":1,"error":"undefined: x"}]},"Issues":[],"Stats":{"files":0,"lines":0,"nosec":0,"found":0}}`, nil, "could not type-check the code"},
+		{"gosec empty Stats", "gosec", `{"Stats":{}}`, nil, "Stats lacks"},
+		{"duplicate keys", "gosec", `{"Issues":[{"severity":"HIGH","rule_id":"G402"}],"Issues":[],"Stats":{"files":1,"lines":1,"nosec":0,"found":0}}`, nil, `duplicate key "Issues"`},
+		{"govulncheck config only", "govulncheck", `{"config":{"protocol_version":"v1.0.0"}}`, nil, "only a config message"},
+		{"Expires next to expires in the file", "gitleaks", `[]`, []string{"-suppressions", write(t, "s.json", expiresTwice)}, `key "Expires" differs from "expires" only in case`},
+		{"Expires next to expires in the props", "gitleaks", `[]`, []string{"-suppressions-json", expiresTwice}, `-suppressions-json: suppressions: at suppressions[0]: key "Expires"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			junit := filepath.Join(t.TempDir(), "report.xml")
+			args := append([]string{"-tool", tt.tool, "-input", write(t, "report.json", tt.report), "-junit", junit}, tt.extra...)
+			var stdout, stderr strings.Builder
+			if code := run(args, &stdout, &stderr, today); code != 2 {
+				t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr.String())
+			}
+			if strings.Contains(stdout.String(), "PASS") {
+				t.Errorf("stdout says PASS:\n%s", stdout.String())
+			}
+		})
+	}
+}
+
+// A large report: the log and the JUnit report list a bounded number of
+// findings and count the rest; the summary counts every one.
+func TestRunBoundsItsOutput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i < 3000; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"RuleID":"generic-api-key","Description":"%s","StartLine":%d,"File":"k.env","Fingerprint":"k.env:generic-api-key:%d"}`, strings.Repeat("x", 5000), i, i)
+	}
+	b.WriteString("]")
+	junit := filepath.Join(t.TempDir(), "gitleaks.xml")
+	var stdout, stderr strings.Builder
+	code := run([]string{"-tool", "gitleaks", "-input", write(t, "gitleaks.json", b.String()), "-junit", junit}, &stdout, &stderr, today)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "FAIL      ... and 2900 more failing findings (3000 total)") ||
+		!strings.HasSuffix(stdout.String(), "velocity security: gitleaks 3000 findings >= HIGH FAIL\n") {
+		t.Errorf("stdout:\n%.3000s", stdout.String())
+	}
+	if n := stdout.Len(); n > 300<<10 {
+		t.Errorf("the log is %d bytes for a %d-byte report", n, b.Len())
+	}
+	raw, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > 600<<10 || !strings.Contains(string(raw), `name="... and 2900 more failing findings (3000 total)"`) {
+		t.Errorf("JUnit report of %d bytes: %.2000s", len(raw), raw)
 	}
 }
