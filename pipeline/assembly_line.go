@@ -173,6 +173,7 @@ func (l *AssemblyLine) build(p Props) {
 	if p.ChangeFreeze != "" && first != nil {
 		l.freeze(first.name, p.ChangeFreeze)
 	}
+	l.explicitLogs()
 	suppressPipelineFindings(l)
 	l.diagram = l.describeLine(steps, p)
 	l.writeDiagram()

@@ -30,10 +30,6 @@ type SecurityActions struct {
 	Disabled []DisabledCheck
 }
 
-// securityLogRetention is how long the checks' logs are kept: they are
-// evidence of what was checked before a release.
-const securityLogRetention = awslogs.RetentionDays_ONE_YEAR
-
 // Actions creates, in scope, a CodeBuild project per check that runs for
 // build, and returns their CodePipeline actions: each reads input (the
 // source artifact) and runs at runOrder, so that it runs in parallel with
@@ -52,10 +48,7 @@ func (s *SecurityChecks) Actions(scope constructs.Construct, line *Line, build *
 		return out
 	}
 	out.Findings = newReportGroup(scope, "Findings")
-	out.Logs = awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     securityLogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
+	out.Logs = NewLogGroup(scope, "Logs")
 	compute := s.ComputeType
 	if compute == "" {
 		compute = awscodebuild.ComputeType_MEDIUM

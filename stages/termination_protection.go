@@ -29,7 +29,7 @@ func ProtectFromTermination(stack awscdk.Stack) {
 		},
 		PhysicalResourceId: customresources.PhysicalResourceId_Of(awscdk.Aws_STACK_NAME()),
 	}
-	customresources.NewAwsCustomResource(stack, jsii.String("TerminationProtection"), &customresources.AwsCustomResourceProps{
+	props := &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
@@ -39,7 +39,13 @@ func ProtectFromTermination(stack awscdk.Stack) {
 				Resources: jsii.Strings(*awscdk.Aws_STACK_ID()),
 			}),
 		}),
-	})
+	}
+	// The handler is one function per stack: its log group is created with
+	// the first call.
+	if stack.Node().TryFindChild(jsii.String(awsCustomResourceSingleton)) == nil {
+		props.LogGroup = NewLogGroup(stack, "TerminationProtectionLogs")
+	}
+	customresources.NewAwsCustomResource(stack, jsii.String("TerminationProtection"), props)
 	// The handler is aws-cdk-lib's singleton for AwsCustomResource.
 	if handler := stack.Node().TryFindChild(jsii.String(awsCustomResourceSingleton)); handler != nil {
 		nag.Suppress(handler, true, nag.Rule{ID: "AwsSolutions-IAM4",
