@@ -1,6 +1,6 @@
 // The assembly line of examples/serverless with its defaults, written with
 // aws-cdk-lib directly: what pipeline.New builds for that example.
-import { Annotations, ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -162,6 +162,7 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
   addGates(stack, pipeline, [staging, production]);
   addSecurityChecks(line, pipeline, key, artifacts, GO_ENV);
   newLineMonitor(line, 'Monitoring', pipeline, cdkPipeline, alertsTopic);
+  explicitLogs(line, stack);
   suppressPipelineFindings(line, stack);
   return line;
 }
@@ -242,7 +243,9 @@ function protectFromTermination(stack: Stack) {
     parameters: { StackName: Aws.STACK_NAME, EnableTerminationProtection: true },
     physicalResourceId: cr.PhysicalResourceId.of(Aws.STACK_NAME),
   };
+  const firstCall = !stack.node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
   new cr.AwsCustomResource(stack, 'TerminationProtection', {
+    logGroup: firstCall ? new logs.LogGroup(stack, 'TerminationProtectionLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }) : undefined,
     onCreate: call,
     onUpdate: call,
     installLatestAwsSdk: false,
@@ -426,6 +429,29 @@ const knownFindings: [string, Rule][] = [
     appliesTo: [LAMBDA_BASIC],
     reason: "CDK Pipelines' auto-approve function of the permissions-broadening check; the managed policy only lets it write its own logs." }],
 ];
+
+/** Log groups in the template for the jobs and functions that have none (pipeline/logs.go). */
+function explicitLogs(line: Construct, stack: Stack) {
+  const roots: Construct[] = [line];
+  const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+  if (handler) roots.push(handler as Construct);
+  let jobs: logs.LogGroup | undefined;
+  for (const root of roots) {
+    for (const c of root.node.findAll()) {
+      if (c instanceof codebuild.CfnProject) {
+        const project = c.node.scope as codebuild.Project;
+        if (c.logsConfig) continue;
+        jobs ??= new logs.LogGroup(line, 'JobLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+        c.addPropertyOverride('LogsConfig.CloudWatchLogs', { Status: 'ENABLED', GroupName: jobs.logGroupName, StreamName: project.node.path.slice(line.node.path.length + 1) });
+        jobs.grantWrite(project);
+      } else if (c instanceof lambda.CfnFunction || (c instanceof CfnResource && c.cfnResourceType === 'AWS::Lambda::Function')) {
+        if ((c instanceof lambda.CfnFunction && c.loggingConfig) || c.node.scope!.node.tryFindChild('Logs')) continue;
+        const group = new logs.LogGroup(c.node.scope as Construct, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+        (c as CfnResource).addPropertyOverride('LoggingConfig.LogGroup', group.logGroupName);
+      }
+    }
+  }
+}
 
 function suppressPipelineFindings(line: Construct, stack: Stack) {
   // The line's own constructs, not those of the stages it deploys.
