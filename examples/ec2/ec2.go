@@ -104,10 +104,23 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		Description: jsii.String("Instances of the factorial service"),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
 		},
 	})
+	// Session Manager instead of SSH, with only what its agent needs:
+	// AmazonSSMManagedInstanceCore would also let the instance read every
+	// Parameter Store parameter of the account (ssm:GetParameters on *).
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ssm:UpdateInstanceInformation"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ec2"), Resource: jsii.String("instance"), ResourceName: jsii.String("*"),
+		})),
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+			"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
+		Resources: jsii.Strings("*"),
+	}))
 	// The user data waits until the load balancer routes to the instance.
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("elasticloadbalancing:DescribeTargetHealth"),
@@ -218,13 +231,12 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	nag.Suppress(role, true,
 		nag.Rule{ID: "AwsSolutions-IAM4",
 			AppliesTo: []string{
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
 				"Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy",
 			},
-			Reason: "AWS's managed policies for instances: Session Manager access instead of SSH, and the CloudWatch agent writing the service's logs and metrics; AWS keeps them in step with the agents."},
+			Reason: "AWS's managed policy for the CloudWatch agent writing the service's logs and metrics (its only parameter reads are AmazonCloudWatch-*); AWS keeps it in step with the agent."},
 		nag.Rule{ID: "AwsSolutions-IAM5",
-			AppliesTo: []string{"Resource::*"},
-			Reason:    "elasticloadbalancing:DescribeTargetHealth supports no resource-level permissions; the instance only reads whether the load balancer routes to it."},
+			AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*"},
+			Reason:    "elasticloadbalancing:DescribeTargetHealth and Session Manager's ssmmessages channels support no resource-level permissions; ssm:UpdateInstanceInformation is limited to the account's instances. The instance only reads whether the load balancer routes to it, and opens Session Manager channels."},
 	)
 
 	awscdk.NewCfnOutput(stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{

@@ -264,9 +264,84 @@ var allowList = []allowance{
 	},
 	{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^InstanceRoleDefaultPolicy` + hash + `$`),
-		Actions: []string{"elasticloadbalancing:DescribeTargetHealth"},
-		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group; Elastic Load Balancing's Describe* actions support no resource-level permissions",
+		Actions: []string{"elasticloadbalancing:DescribeTargetHealth", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group, and Session Manager (instead of SSH) opens its channels; Elastic Load Balancing's Describe* actions and Session Manager's ssmmessages actions support no resource-level permissions",
 	},
+}
+
+// managedPolicy is an AWS managed policy the examples attach, where, and
+// why: AWS managed policies are statements too, only not in the template,
+// so each attachment is reviewed like a Resource "*" statement.
+type managedPolicy struct {
+	// Name is the policy's name after arn:<partition>:iam::aws:policy/.
+	Name string
+	// Role is a pattern of the logical ids of the roles it may be attached to.
+	Role *regexp.Regexp
+	// Reason says what it grants and why nothing narrower will do.
+	Reason string
+}
+
+var managedPolicies = []managedPolicy{
+	{"service-role/AWSLambdaBasicExecutionRole", regexp.MustCompile(`.`),
+		"logs:CreateLogGroup, CreateLogStream and PutLogEvents on *: every Lambda function's own logs (aws-cdk-lib's default for functions and its handlers)"},
+	{"CloudWatchAgentServerPolicy", regexp.MustCompile(`^(InstanceRole|ServiceImageBuildInstanceRole)` + hash + `$`),
+		"ec2: the CloudWatch agent's metrics and logs; its ssm:GetParameter is limited to AmazonCloudWatch-* parameters"},
+	{"AmazonSSMManagedInstanceCore", regexp.MustCompile(`^ServiceImageBuildInstanceRole` + hash + `$`),
+		"ec2: EC2 Image Builder runs its build and test components through Systems Manager on the build instance, which exists only while an image is built; AWS documents this policy as required for it. It includes ssm:GetParameter(s) on *, which is why the service's own instances do not get it"},
+	{"EC2InstanceProfileForImageBuilder", regexp.MustCompile(`^ServiceImageBuildInstanceRole` + hash + `$`),
+		"ec2: the Image Builder build instance reports and fetches its components (AWS's policy for it)"},
+	{"service-role/EC2ImageBuilderLifecycleExecutionPolicy", regexp.MustCompile(`^ServiceImageCleanupRole` + hash + `$`),
+		"ec2: the image lifecycle policy deprecates and deletes old images (AWS's policy for it)"},
+	{"service-role/AWSCodeDeployRoleForLambdaLimited", regexp.MustCompile(`^DeploymentServiceRole` + hash + `$`),
+		"serverless: CodeDeploy shifts the alias's traffic (lambda:UpdateAlias and GetAlias, the CodeDeployHook_* functions, the alarms); aws-cdk-lib's default role for a Lambda deployment group"},
+	{"service-role/AmazonAPIGatewayPushToCloudWatchLogs", regexp.MustCompile(`^ApiCloudWatchRole` + hash + `$`),
+		"serverless: API Gateway writes the stage's access logs through the account's CloudWatch role (an account-wide setting, so its Resource is *)"},
+}
+
+// TestManagedPolicies checks every AWS managed policy attached to a role
+// of every example against managedPolicies.
+func TestManagedPolicies(t *testing.T) {
+	used := map[int]int{}
+	for _, st := range allStacks(t) {
+		for id, r := range st.resources() {
+			if r["Type"] != "AWS::IAM::Role" {
+				continue
+			}
+			props, _ := r["Properties"].(map[string]interface{})
+			arns, _ := props["ManagedPolicyArns"].([]interface{})
+			for _, arn := range arns {
+				name := managedPolicyName(compact(arn))
+				entry := -1
+				for i, m := range managedPolicies {
+					if m.Name == name && m.Role.MatchString(id) {
+						entry = i
+					}
+				}
+				if entry < 0 {
+					t.Errorf("%s role %s has the AWS managed policy %s, which managedPolicies does not list for it: attach least-privilege statements instead, or add it with the reason", st.where(), id, name)
+					continue
+				}
+				used[entry]++
+			}
+		}
+	}
+	for i, m := range managedPolicies {
+		t.Logf("managed policy %s: %d attachment(s): %s", m.Name, used[i], m.Reason)
+		if used[i] == 0 {
+			t.Errorf("managedPolicies entry %s is attached nowhere: remove it", m.Name)
+		}
+	}
+}
+
+// managedPolicyName reads the name out of a managed policy ARN as the
+// template has it (a Fn::Join with the partition).
+func managedPolicyName(arn string) string {
+	i := strings.Index(arn, ":iam::aws:policy/")
+	if i < 0 {
+		return arn
+	}
+	name := arn[i+len(":iam::aws:policy/"):]
+	return strings.TrimRight(name, `"]}`)
 }
 
 // leastPrivilege sorts the Allow statements of the stacks: those with a
