@@ -14,18 +14,29 @@ import (
 	"github.com/velocity-cdk/velocity/stages"
 )
 
-// Mistakes that only show when the line calls the team's App or adds its
-// steps are synth errors too: no Go panic, no jsii stack, one message
-// naming the prop and the environment.
-func TestMistakesFoundWhileBuildingAreErrors(t *testing.T) {
-	var shared awscdk.Stage
+// buildCase is a mistake found only while the line is built: the synth
+// errors must hold every string of want.
+type buildCase struct {
+	name  string
+	props pipeline.Props
+	want  []string
+}
+
+// The stage the sameStage App returns, and the App of the current synth:
+// reset before each case.
+var (
+	shared awscdk.Stage
+	root   awscdk.App
+)
+
+// buildCases are the mistakes found while building, one each.
+func buildCases() []buildCase {
 	sameStage := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
 		if shared == nil {
 			shared = bucketApp(scope, id, env)
 		}
 		return shared
 	}
-	var root awscdk.App
 	underTheApp := func(_ constructs.Construct, id string, env stages.Environment) awscdk.Stage {
 		return bucketApp(root, id, env)
 	}
@@ -45,11 +56,7 @@ func TestMistakesFoundWhileBuildingAreErrors(t *testing.T) {
 	shell := func(id string) []pipelines.Step {
 		return []pipelines.Step{pipelines.NewShellStep(jsii.String(id), &pipelines.ShellStepProps{Commands: jsii.Strings("true")})}
 	}
-	for _, c := range []struct {
-		name  string
-		props pipeline.Props
-		want  []string
-	}{
+	return []buildCase{
 		{"App returns the same stage twice", pipeline.Props{App: sameStage}, []string{"App: \"Production\"", "in the scope it is given"}},
 		{"App builds its stage under the App", pipeline.Props{App: underTheApp}, []string{"App: \"Staging\"", "in the scope it is given"}},
 		{"App ignores the id", pipeline.Props{App: ignoresID}, []string{"App: \"Staging\"", "with the id it is given"}},
@@ -59,7 +66,14 @@ func TestMistakesFoundWhileBuildingAreErrors(t *testing.T) {
 			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("AcceptanceTests")}}, []string{`Staging: "AcceptanceTests"`, "acceptance tests are AcceptanceTests"}},
 		{"step named like the permissions check", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("PermissionsCheck")},
 			Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}}}, []string{`Staging: "PermissionsCheck"`, "permissions checks are PermissionsCheck"}},
-	} {
+	}
+}
+
+// Mistakes that only show when the line calls the team's App or adds its
+// steps are synth errors too: no Go panic, no jsii stack, one message
+// naming the prop and the environment.
+func TestMistakesFoundWhileBuildingAreErrors(t *testing.T) {
+	for _, c := range buildCases() {
 		t.Run(c.name, func(t *testing.T) {
 			shared = nil
 			root = awscdk.NewApp(nil)

@@ -20,21 +20,24 @@ const goodARN = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2
 
 func noStage(constructs.Construct, string, stages.Environment) awscdk.Stage { return nil }
 
-// TestValidateRejects checks one invalid prop at a time: each must yield a
-// Problem naming the prop, echoing the value and saying what is valid.
-func TestValidateRejects(t *testing.T) {
+// rejectCase is one invalid prop: Validate, and a synth of the whole line,
+// must report a Problem naming prop and echoing value.
+type rejectCase struct {
+	name  string
+	props *pipeline.Props
+	prop  string
+	value string
+}
+
+// rejectCases are the invalid props, one mistake each.
+func rejectCases() []rejectCase {
 	shell := func(id string) pipelines.Step {
 		return pipelines.NewShellStep(jsii.String(id), &pipelines.ShellStepProps{Commands: jsii.Strings("true")})
 	}
 	git := func(repo string, opts stages.GitOptions) *pipeline.Props {
 		return &pipeline.Props{App: noStage, Source: stages.GitHub(repo, opts)}
 	}
-	cases := []struct {
-		name  string
-		props *pipeline.Props
-		prop  string
-		value string
-	}{
+	return []rejectCase{
 		{"nil app", &pipeline.Props{}, "App", "nil"},
 		{"empty repository", git("", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", ""},
 		{"repository without owner", git("shop", stages.GitOptions{ConnectionArn: goodARN}), "Source.Repository", "shop"},
@@ -93,6 +96,12 @@ func TestValidateRejects(t *testing.T) {
 		{"cron out of range", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* 99 25 ? FOO BAR"}}}}, "Staging.Window.Cron", "* 99 25 ? FOO BAR"},
 		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
+}
+
+// TestValidateRejects checks one invalid prop at a time: each must yield a
+// Problem naming the prop, echoing the value and saying what is valid.
+func TestValidateRejects(t *testing.T) {
+	cases := rejectCases()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.props.Validate()
