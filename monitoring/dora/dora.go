@@ -305,7 +305,9 @@ func (r Rules) floor(s State, now time.Time) Millis {
 
 // Apply applies one event to a pipeline's state at now (the function's
 // clock) and returns the new state and the metric values to publish. It
-// never modifies s (the new state shares nothing with it) and never panics.
+// never modifies s and never panics; the new state shares the executions it
+// did not change with s, so treat states as values: change neither's maps
+// or slices in place.
 // The package documentation says which events produce which metric.
 //
 // The metrics are a function of the set of distinct events, whatever their
