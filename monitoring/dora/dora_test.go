@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
+	"sort"
 	"testing"
 	"time"
 )
@@ -57,6 +57,17 @@ func deploy(id string, start float64) []Event {
 	}
 }
 
+// shortDeploy is an execution that goes straight to a successful
+// production stage (Source and Build left out).
+func shortDeploy(id string, start float64) []Event {
+	return []Event{
+		started(id, at(start), TriggerWebhook),
+		stageEvent(id, "Production", StateStarted, at(start+5)),
+		stageEvent(id, "Production", StateSucceeded, at(start+10)),
+		pipelineEvent(id, StateSucceeded, at(start+10)),
+	}
+}
+
 // failProduction is a whole execution that fails in Production.
 func failProduction(id string, start float64) []Event {
 	return []Event{
@@ -85,58 +96,86 @@ func concat(seqs ...[]Event) []Event {
 	return all
 }
 
-// revs stubs the revision lookup: creation times per execution id, in
-// minutes from t0.
-func revs(m map[string][]float64) RevisionTimes {
-	return func(pipeline, id string) ([]time.Time, error) {
+// revs stubs the lookup with revision times only (no trigger): creation
+// times per execution id, in minutes from t0.
+func revs(m map[string][]float64) Lookup {
+	return func(pipeline, id string) (Details, error) {
 		if pipeline != line {
-			return nil, fmt.Errorf("unexpected pipeline %q", pipeline)
+			return Details{}, fmt.Errorf("unexpected pipeline %q", pipeline)
 		}
-		var ts []time.Time
+		var d Details
 		for _, min := range m[id] {
-			ts = append(ts, at(min))
+			d.Revisions = append(d.Revisions, at(min))
 		}
-		return ts, nil
+		return d, nil
 	}
 }
 
-// run applies the events in order, round-tripping the state through JSON
-// between events as the store does, and returns the final state and the
-// values per metric ("StageDuration/<stage>" for stage metrics) in order.
-func run(t *testing.T, r Rules, events []Event, rev RevisionTimes) (State, map[string][]float64) {
+// roundTrip encodes and decodes the state as the store does, and fails if
+// it does not come back equal.
+func roundTrip(t testing.TB, s State) State {
+	t.Helper()
+	body, err := json.Marshal(s)
+	if err != nil {
+		t.Fatalf("encoding state: %v", err)
+	}
+	var back State
+	if err := json.Unmarshal(body, &back); err != nil {
+		t.Fatalf("decoding state: %v", err)
+	}
+	if !reflect.DeepEqual(back, s) {
+		t.Fatalf("state does not round-trip through JSON:\n%+v\n%+v", s, back)
+	}
+	return back
+}
+
+// run applies the events in order, each at the function's clock just after
+// the newest event so far (events arrive in time, some out of order),
+// round-tripping the state through JSON between events as the store does,
+// then ticks once everything has settled. It returns the final state and
+// every datum published.
+func run(t testing.TB, r Rules, events []Event, look Lookup) (State, []Datum) {
 	t.Helper()
 	var s State
-	got := map[string][]float64{}
+	var now time.Time
+	var out []Datum
 	for i, e := range events {
+		if e.Time.After(now) {
+			now = e.Time
+		}
 		var data []Datum
-		s, data = r.Apply(s, e, rev)
+		s, data = r.Apply(s, e, now.Add(time.Second), look)
 		for _, d := range data {
 			if d.Dimensions[DimensionPipeline] != line {
 				t.Fatalf("event %d: datum %s without Pipeline=%s: %v", i, d.Name, line, d.Dimensions)
 			}
-			if !d.Time.Equal(e.Time) {
-				t.Fatalf("event %d: datum %s at %v, event at %v", i, d.Name, d.Time, e.Time)
-			}
-			name := d.Name
-			if st, ok := d.Dimensions[DimensionStage]; ok {
-				name += "/" + st
-			}
-			got[name] = append(got[name], d.Value)
 		}
-		body, err := json.Marshal(s)
-		if err != nil {
-			t.Fatalf("event %d: encoding state: %v", i, err)
-		}
-		var back State
-		if err := json.Unmarshal(body, &back); err != nil {
-			t.Fatalf("event %d: decoding state: %v", i, err)
-		}
-		if !reflect.DeepEqual(back, s) {
-			t.Fatalf("event %d: state does not round-trip through JSON:\n%+v\n%+v", i, s, back)
-		}
-		s = back
+		out = append(out, data...)
+		s = roundTrip(t, s)
 	}
-	return s, got
+	s, data := r.Tick(s, now.Add(r.withDefaults().Settle+time.Minute), look)
+	return roundTrip(t, s), append(out, data...)
+}
+
+// byName groups values per metric ("StageDuration/<stage>" for stage
+// metrics), in the order of their times (then values).
+func byName(data []Datum) map[string][]float64 {
+	data = append([]Datum(nil), data...)
+	sort.SliceStable(data, func(i, j int) bool {
+		if !data[i].Time.Equal(data[j].Time) {
+			return data[i].Time.Before(data[j].Time)
+		}
+		return data[i].Value < data[j].Value
+	})
+	got := map[string][]float64{}
+	for _, d := range data {
+		name := d.Name
+		if st, ok := d.Dimensions[DimensionStage]; ok {
+			name += "/" + st
+		}
+		got[name] = append(got[name], d.Value)
+	}
+	return got
 }
 
 func TestApplySequences(t *testing.T) {
@@ -173,10 +212,11 @@ func TestApplySequences(t *testing.T) {
 			"LineRed":                  {0},
 		},
 		check: func(t *testing.T, s State) {
-			if s.LineRed || !s.FailingSince.IsZero() || !s.LastProductionSuccess.Equal(at(42)) {
+			if s.Production.FailingSince != 0 || len(s.Production.Pending) != 0 {
 				t.Errorf("state after a clean success: %+v", s)
 			}
-			if x := s.Executions["a"]; len(x.Started) != 0 || !x.Deployed {
+			want := []string{"deploy|1", "duration|Build|1", "duration|Production|1", "duration|Source|1", "started|1", "succeeded|1"}
+			if x := s.Executions["a"]; !reflect.DeepEqual(x.Done, want) || !x.Known || !x.Looked {
 				t.Errorf("execution after a clean success: %+v", x)
 			}
 		},
@@ -199,11 +239,11 @@ func TestApplySequences(t *testing.T) {
 			"LineRed":             {0, 1, 0},
 		},
 		check: func(t *testing.T, s State) {
-			if !s.FailingSince.IsZero() || s.LineRed {
+			if s.Production.FailingSince != 0 {
 				t.Errorf("state after restore: %+v", s)
 			}
-			if !s.Executions["b"].Pending.IsZero() {
-				t.Errorf("b's revision was not consumed by c's lead time: %+v", s.Executions["b"])
+			if len(s.Production.Pending) != 0 {
+				t.Errorf("b's revision was not consumed by c's lead time: %+v", s.Production)
 			}
 		},
 	}, {
@@ -240,14 +280,14 @@ func TestApplySequences(t *testing.T) {
 			"LineRed":                  {0, 1, 0},
 		},
 		check: func(t *testing.T, s State) {
-			if !s.FailingSince.IsZero() {
+			if s.Production.FailingSince != 0 {
 				t.Errorf("rollback did not restore: %+v", s)
 			}
-			if s.Executions["r"].Deployed || !s.Executions["r"].RollbackCounted {
-				t.Errorf("rollback execution: %+v", s.Executions["r"])
+			if x := s.Executions["r"]; contains(x.Done, "deploy|1") || x.Trigger != TriggerAutomatedRollback {
+				t.Errorf("rollback execution: %+v", x)
 			}
-			if s.Executions["b"].Pending != at(45) {
-				t.Errorf("b's rolled-back change should wait for the next deployment: %+v", s.Executions["b"])
+			if want := []Pending{{Execution: "b", Oldest: MillisOf(at(45))}}; !reflect.DeepEqual(s.Production.Pending, want) {
+				t.Errorf("b's rolled-back change should wait for the next deployment: %+v", s.Production)
 			}
 		},
 	}, {
@@ -368,17 +408,10 @@ func TestApplySequences(t *testing.T) {
 			attempt(stageEvent("a", "Assets", StateStopped, at(15)), 2),
 			stageEvent("b", "Build", StateStarted, at(20)),
 			stageEvent("b", "Build", StateCanceled, at(21)),
-			stageEvent("b", "Build", StateSucceeded, at(22)), // no start left: no duration
+			attempt(stageEvent("b", "Build", StateSucceeded, at(22)), 2), // no start of attempt 2: no duration
 		},
 		want: map[string][]float64{
 			"StageDuration/Build": {min(2), min(3)},
-		},
-		check: func(t *testing.T, s State) {
-			for id, x := range s.Executions {
-				if len(x.Started) != 0 {
-					t.Errorf("execution %s still has running stages: %v", id, x.Started)
-				}
-			}
 		},
 	}, {
 		name: "production retry: failed attempt then successful attempt",
@@ -407,30 +440,33 @@ func TestApplySequences(t *testing.T) {
 			"LineRed":                  {0, 1, 0},
 		},
 	}, {
-		name: "out of order: late STARTED, late FAILED results",
+		// Without pipeline STARTED events the production results wait
+		// until they settle (they might be a rollback's), then count as
+		// deployments; a late STARTED still times its stage, and an older
+		// failure arriving after a newer success is folded in its place.
+		name: "out of order, without pipeline STARTED: the same as in order",
 		events: []Event{
 			stageEvent("a", "Build", StateSucceeded, at(5)),
-			stageEvent("a", "Build", StateStarted, at(1)), // after its end: no clock
+			stageEvent("a", "Build", StateStarted, at(1)),
 			pipelineEvent("a", StateSucceeded, at(20)),
-			pipelineEvent("z", StateFailed, at(10)), // older than the last result
+			pipelineEvent("z", StateFailed, at(10)),
 			stageEvent("a", "Production", StateSucceeded, at(20)),
-			stageEvent("z", "Production", StateFailed, at(10)), // older than the last success
+			stageEvent("z", "Production", StateFailed, at(10)),
 			stageEvent("y", "Production", StateSucceeded, at(40)),
 		},
 		want: map[string][]float64{
+			"StageDuration/Build": {min(4)},
 			"ExecutionsSucceeded": {1},
 			"ExecutionsFailed":    {1},
-			"LineRed":             {0},
+			"LineRed":             {1, 0},
 			"Deployments":         {1, 1},
 			"ProductionAttempts":  {1, 1, 1},
 			"ProductionFailures":  {1},
+			"TimeToRestore":       {min(10)},
 		},
 		check: func(t *testing.T, s State) {
-			if s.LineRed || !s.FailingSince.IsZero() {
-				t.Errorf("late results changed the line: %+v", s)
-			}
-			if len(s.Executions["a"].Started) != 0 {
-				t.Errorf("late STARTED started a clock: %+v", s.Executions["a"])
+			if s.Production.FailingSince != 0 {
+				t.Errorf("production still failing: %+v", s.Production)
 			}
 		},
 	}, {
@@ -464,12 +500,12 @@ func TestApplySequences(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var rev RevisionTimes
+			var rev Lookup
 			if tc.revs != nil {
 				rev = revs(tc.revs)
 			}
-			s, got := run(t, tc.rules, tc.events, rev)
-			if !reflect.DeepEqual(got, tc.want) {
+			s, data := run(t, tc.rules, tc.events, rev)
+			if got := byName(data); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("metrics:\n got %v\nwant %v", got, tc.want)
 			}
 			if tc.check != nil {
@@ -482,19 +518,20 @@ func TestApplySequences(t *testing.T) {
 			for _, e := range tc.events {
 				twice = append(twice, e, e)
 			}
-			if _, got := run(t, tc.rules, twice, rev); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("with duplicates:\n got %v\nwant %v", got, tc.want)
+			if _, data := run(t, tc.rules, twice, rev); !reflect.DeepEqual(byName(data), tc.want) {
+				t.Errorf("with duplicates:\n got %v\nwant %v", byName(data), tc.want)
 			}
-			if _, got := run(t, tc.rules, append(append([]Event(nil), tc.events...), tc.events...), rev); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("replayed:\n got %v\nwant %v", got, tc.want)
+			if _, data := run(t, tc.rules, append(append([]Event(nil), tc.events...), tc.events...), rev); !reflect.DeepEqual(byName(data), tc.want) {
+				t.Errorf("replayed:\n got %v\nwant %v", byName(data), tc.want)
 			}
 		})
 	}
 }
 
 func TestApplyDatumShape(t *testing.T) {
-	s, _ := Apply(State{}, stageEvent("a", "Production", StateStarted, at(0)), nil)
-	_, data := Apply(s, stageEvent("a", "Production", StateSucceeded, at(3)), nil)
+	s, _ := Apply(State{}, started("a", at(0), TriggerWebhook), at(0), nil)
+	s, _ = Apply(s, stageEvent("a", "Production", StateStarted, at(0)), at(0), nil)
+	_, data := Apply(s, stageEvent("a", "Production", StateSucceeded, at(3)), at(3), nil)
 	want := []Datum{
 		{Name: MetricStageDuration, Value: 180, Unit: UnitSeconds, Time: at(3),
 			Dimensions: map[string]string{DimensionPipeline: line, DimensionStage: "Production"}},
@@ -511,13 +548,16 @@ func TestApplyDatumShape(t *testing.T) {
 func TestApplyDoesNotModifyItsInput(t *testing.T) {
 	s, _ := run(t, Rules{}, concat(deploy("a", 0), failProduction("b", 50)[:2]), nil)
 	before, _ := json.Marshal(s)
-	next, data := Apply(s, stageEvent("b", "Production", StateFailed, at(60)), nil)
+	next, data := Apply(s, stageEvent("b", "Production", StateFailed, at(60)), at(300), nil)
 	if len(data) == 0 {
 		t.Fatal("expected data")
 	}
+	if next, _ = Tick(next, at(600), nil); len(next.Executions) == 0 {
+		t.Fatal("expected executions")
+	}
 	after, _ := json.Marshal(s)
 	if string(before) != string(after) {
-		t.Errorf("Apply modified its input state:\n%s\n%s", before, after)
+		t.Errorf("Apply or Tick modified its input state:\n%s\n%s", before, after)
 	}
 	if reflect.DeepEqual(next, s) {
 		t.Error("Apply returned the input state")
@@ -525,11 +565,12 @@ func TestApplyDoesNotModifyItsInput(t *testing.T) {
 }
 
 func TestApplyRevisionLookupFailure(t *testing.T) {
-	failing := func(string, string) ([]time.Time, error) { return nil, errors.New("throttled") }
-	empty := func(string, string) ([]time.Time, error) { return []time.Time{{}}, nil }
-	for name, rev := range map[string]RevisionTimes{"error": failing, "no times": empty, "nil": nil} {
+	failing := func(string, string) (Details, error) { return Details{}, errors.New("throttled") }
+	empty := func(string, string) (Details, error) { return Details{Revisions: []time.Time{{}}}, nil }
+	for name, rev := range map[string]Lookup{"error": failing, "no times": empty, "nil": nil} {
 		t.Run(name, func(t *testing.T) {
-			_, got := run(t, Rules{}, concat(failProduction("b", 0), deploy("a", 20)), rev)
+			_, data := run(t, Rules{}, concat(failProduction("b", 0), deploy("a", 20)), rev)
+			got := byName(data)
 			if _, ok := got[MetricLeadTime]; ok {
 				t.Errorf("lead time without revision times: %v", got[MetricLeadTime])
 			}
@@ -546,18 +587,17 @@ func TestApplyPrunesState(t *testing.T) {
 	for i := 0; i < 120; i++ {
 		events = append(events, deploy(fmt.Sprintf("exec-%03d", i), float64(i*120))...)
 	}
-	s, got := run(t, Rules{}, events, nil)
-	if n := len(got[MetricDeployments]); n != 120 {
+	s, data := run(t, Rules{}, events, nil)
+	if n := len(byName(data)[MetricDeployments]); n != 120 {
 		t.Fatalf("deployments: %d", n)
-	}
-	cutoff := s.Latest.Add(-DefaultRetention)
-	for id, x := range s.Executions {
-		if x.Seen.Before(cutoff) {
-			t.Errorf("execution %s seen %v, before the cutoff %v", id, x.Seen, cutoff)
-		}
 	}
 	if n := len(s.Executions); n == 0 || n > 7*12+1 {
 		t.Errorf("%d executions remembered", n)
+	}
+	for id, x := range s.Executions {
+		if x.newest() < s.Floor {
+			t.Errorf("execution %s, newest event %v, is older than the floor %v", id, x.newest().Time(), s.Floor.Time())
+		}
 	}
 	body, _ := json.Marshal(s)
 	if len(body) > 64<<10 {
@@ -574,24 +614,27 @@ func TestApplyPrunesState(t *testing.T) {
 }
 
 func TestApplyKeepsOtherPipelinesOut(t *testing.T) {
-	s, _ := Apply(State{}, pipelineEvent("a", StateFailed, at(0)), nil)
-	if s.Pipeline != line || !s.LineRed {
+	s, _ := Apply(State{}, pipelineEvent("a", StateFailed, at(0)), at(0), nil)
+	if s.Pipeline != line || len(s.Executions) != 1 {
 		t.Fatalf("state: %+v", s)
 	}
 	e := pipelineEvent("b", StateSucceeded, at(1))
 	e.Detail.Pipeline = "other"
-	if next, data := Apply(s, e, nil); data != nil || !reflect.DeepEqual(next, s) {
+	if next, data := Apply(s, e, at(1), nil); data != nil || !reflect.DeepEqual(next, s) {
 		t.Errorf("event of another pipeline applied: %+v %v", next, data)
+	}
+	if err := (Rules{}).Accepts(s, e, at(1)); err == nil {
+		t.Error("Accepts: no reason for another pipeline's event")
 	}
 }
 
 func TestDedupeKeyIncludesAttempt(t *testing.T) {
-	s, _ := run(t, Rules{}, []Event{pipelineEvent("a", StateFailed, at(0))}, nil)
+	s, _ := run(t, Rules{}, []Event{pipelineEvent("a", StateFailed, at(0)), attempt(pipelineEvent("a", StateFailed, at(5)), 2)}, nil)
 	x := s.Executions["a"]
-	if want := []string{"|FAILED|1"}; !reflect.DeepEqual(x.Applied, want) {
-		t.Errorf("applied keys %v, want %v", x.Applied, want)
+	if want := map[string]Millis{"|FAILED|1": MillisOf(at(0)), "|FAILED|2": MillisOf(at(5))}; !reflect.DeepEqual(x.Events, want) {
+		t.Errorf("event keys %v, want %v", x.Events, want)
 	}
-	if !strings.Contains(fmt.Sprint(Number(2)), "2") || Number(1.5).String() != "1.5" {
+	if Number(2).String() != "2" || Number(1.5).String() != "1.5" {
 		t.Error("Number.String")
 	}
 }

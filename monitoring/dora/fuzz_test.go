@@ -12,7 +12,8 @@ import (
 // to Apply, on an empty state and on a state with history, and checks that
 // nothing panics and that the results are sane: finite, non-negative values
 // that render as EMF, a state that round-trips through JSON, and a second
-// delivery of the same event that changes nothing.
+// delivery of the same event that changes nothing, before and after the
+// state has settled.
 func FuzzApply(f *testing.F) {
 	for _, body := range sampleFiles(f, "events") {
 		f.Add(body)
@@ -25,16 +26,17 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`null`))
 
-	rev := func(_, id string) ([]time.Time, error) {
+	rev := func(_, id string) (Details, error) {
 		if len(id)%3 == 0 {
-			return nil, nil
+			return Details{}, nil
 		}
-		return []time.Time{time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC), {}, time.Unix(int64(len(id))*1e9, 0)}, nil
+		return Details{Trigger: map[bool]string{true: TriggerManualRollback}[len(id)%5 == 0],
+			Revisions: []time.Time{time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC), {}, time.Unix(int64(len(id))*1e9, 0)}}, nil
 	}
 	var history State
 	for _, e := range concat(deploy("a", 0), failProduction("b", 50), rollback("r", TriggerAutomatedRollback, 61, 5)) {
 		e.Detail.Pipeline = "velocity-line"
-		history, _ = Apply(history, e, rev)
+		history, _ = Apply(history, e, e.Time, rev)
 	}
 	historyJSON, _ := json.Marshal(history)
 
@@ -43,8 +45,14 @@ func FuzzApply(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The function's clock: just after the event, and an hour later
+		// (everything before it settled).
 		for _, start := range []State{{}, history} {
-			s, data := Apply(start, e, rev)
+			now := e.Time.Add(time.Second)
+			if start.Pipeline != "" && now.Before(at(120)) {
+				now = at(120)
+			}
+			s, data := Apply(start, e, now, rev)
 			checkData(t, data)
 			if _, err := EMF(DefaultNamespace, data); err != nil {
 				t.Fatalf("EMF: %v", err)
@@ -57,12 +65,17 @@ func FuzzApply(f *testing.F) {
 			if err := json.Unmarshal(raw, &back); err != nil {
 				t.Fatalf("decoding state: %v", err)
 			}
-			again, data := Apply(back, e, rev)
+			again, data := Apply(back, e, now, rev)
 			if len(data) != 0 {
 				t.Fatalf("second delivery produced %+v", data)
 			}
 			if !reflect.DeepEqual(again, back) {
 				t.Fatalf("second delivery changed the state")
+			}
+			later, data := Tick(back, now.Add(2*time.Hour), rev)
+			checkData(t, data)
+			if _, data := Apply(later, e, now.Add(2*time.Hour), rev); len(data) != 0 && (Rules{}).Accepts(start, e, now) == nil {
+				t.Fatalf("delivery after the tick produced %+v", data)
 			}
 		}
 		if after, _ := json.Marshal(history); string(after) != string(historyJSON) {

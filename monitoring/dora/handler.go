@@ -39,72 +39,88 @@ const (
 // an event before it gives up on version conflicts.
 const DefaultSaveAttempts = 5
 
-// RevisionSource looks up the creation times of the source revisions of a
-// pipeline execution.
-type RevisionSource interface {
-	// RevisionTimes returns the creation times, in any order.
-	RevisionTimes(ctx context.Context, pipeline, executionID string) ([]time.Time, error)
+// The event the function's schedule sends (see [Handler.Handle]): source
+// TickSource, detail type TickDetailType and detail {"pipeline": "<name>"}.
+const (
+	// TickSource is the source of the scheduled tick.
+	TickSource = "velocity.dora"
+	// TickDetailType is the detail type of the scheduled tick.
+	TickDetailType = "Velocity DORA Tick"
+)
+
+// DetailSource looks up what CodePipeline says about a pipeline execution.
+type DetailSource interface {
+	// Details returns the execution's trigger and revision times.
+	Details(ctx context.Context, pipeline, executionID string) (Details, error)
 }
 
-// CodePipelineAPI is the part of the CodePipeline client the revision lookup
-// uses; *codepipeline.Client implements it.
+// CodePipelineAPI is the part of the CodePipeline client the lookup uses;
+// *codepipeline.Client implements it.
 type CodePipelineAPI interface {
 	// GetPipelineExecution describes one pipeline execution.
 	GetPipelineExecution(ctx context.Context, in *codepipeline.GetPipelineExecutionInput, opts ...func(*codepipeline.Options)) (*codepipeline.GetPipelineExecutionOutput, error)
 }
 
-// CodePipelineRevisions is the [RevisionSource] of the Lambda function:
-// codepipeline:GetPipelineExecution, artifactRevisions[].created. Revisions
-// without a creation time are left out.
-type CodePipelineRevisions struct {
+// CodePipelineDetails is the [DetailSource] of the Lambda function:
+// codepipeline:GetPipelineExecution, trigger.triggerType and
+// artifactRevisions[].created. Revisions without a creation time are left
+// out.
+type CodePipelineDetails struct {
 	// Client is the CodePipeline client.
 	Client CodePipelineAPI
 }
 
-// RevisionTimes calls GetPipelineExecution.
-func (c CodePipelineRevisions) RevisionTimes(ctx context.Context, pipeline, executionID string) ([]time.Time, error) {
+// Details calls GetPipelineExecution.
+func (c CodePipelineDetails) Details(ctx context.Context, pipeline, executionID string) (Details, error) {
 	out, err := c.Client.GetPipelineExecution(ctx, &codepipeline.GetPipelineExecutionInput{
 		PipelineName:        aws.String(pipeline),
 		PipelineExecutionId: aws.String(executionID),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dora: describing execution %s of %s: %w", executionID, pipeline, err)
+		return Details{}, fmt.Errorf("dora: describing execution %s of %s: %w", executionID, pipeline, err)
 	}
+	var d Details
 	if out == nil || out.PipelineExecution == nil {
-		return nil, nil
+		return d, nil
 	}
-	var times []time.Time
+	if tr := out.PipelineExecution.Trigger; tr != nil {
+		d.Trigger = string(tr.TriggerType)
+	}
 	for _, r := range out.PipelineExecution.ArtifactRevisions {
 		if r.Created != nil && !r.Created.IsZero() {
-			times = append(times, *r.Created)
+			d.Revisions = append(d.Revisions, *r.Created)
 		}
 	}
-	return times, nil
+	return d, nil
 }
 
 // Handler applies CodePipeline events to the stored state of their pipeline
 // and publishes the resulting metrics as EMF lines.
 //
-// For each event it loads the state, applies the event, saves the state on
-// condition that nobody saved in between and only then writes the metrics, so
-// that a conflict (two events of one pipeline handled at once) retries the
-// whole event without publishing anything twice; the retry's [Apply] sees
-// the other invocation's changes and its duplicate detection. An event that
-// changes nothing (a duplicate, an action event) is neither saved nor
-// published. A failed revision lookup fails the invocation before anything
-// is saved, so Lambda's retries of asynchronous invocations try again.
+// For each event it loads the state, applies the event at the function's
+// clock, saves the state on condition that nobody saved in between and only
+// then writes the metrics, so that a conflict (two events of one pipeline
+// handled at once) retries the whole event without publishing anything
+// twice; the retry's [Rules.Apply] sees the other invocation's changes and
+// its duplicate detection. An event that changes nothing (a duplicate, an
+// action event) is neither saved nor published; one that Apply refuses (see
+// [Rules.Accepts]) is logged. A failed lookup fails the invocation before
+// anything is saved, so Lambda's retries of asynchronous invocations try
+// again (and then send it to the function's failure destination).
 type Handler struct {
 	// Store keeps the states.
 	Store Store
-	// Revisions looks up revision times for the lead time; nil leaves the
-	// lead time out.
-	Revisions RevisionSource
+	// Details looks up executions' triggers and revisions; nil leaves them
+	// to the events (no lead times).
+	Details DetailSource
 	// Rules configures the computation.
 	Rules Rules
 	// Namespace is the metrics' namespace. Default: "Velocity/Line".
 	Namespace string
 	// Out receives the EMF lines. Default: os.Stdout.
 	Out io.Writer
+	// Now is the function's clock. Default: time.Now.
+	Now func() time.Time
 	// SaveAttempts bounds the load-apply-save rounds on version conflicts.
 	// Default: 5.
 	SaveAttempts int
@@ -113,8 +129,20 @@ type Handler struct {
 	Backoff time.Duration
 }
 
-// Handle handles one EventBridge event as delivered to Lambda.
+// Handle handles one event as delivered to Lambda: a CodePipeline event
+// from the rule, or the scheduled tick (TickSource), which applies
+// [Rules.Tick] to the pipeline named in its detail.
 func (h *Handler) Handle(ctx context.Context, cwe events.CloudWatchEvent) error {
+	if cwe.Source == TickSource {
+		var d struct {
+			Pipeline string `json:"pipeline"`
+		}
+		if cwe.DetailType != TickDetailType || json.Unmarshal(cwe.Detail, &d) != nil || d.Pipeline == "" {
+			log.Printf("dora: ignoring %s event %q without a pipeline", TickSource, cwe.DetailType)
+			return nil
+		}
+		return h.HandleTick(ctx, d.Pipeline)
+	}
 	e, err := FromCloudWatchEvent(cwe)
 	if err != nil {
 		// A malformed event will not get better with retries.
@@ -124,13 +152,55 @@ func (h *Handler) Handle(ctx context.Context, cwe events.CloudWatchEvent) error 
 	return h.HandleEvent(ctx, e)
 }
 
+// HandlePayload handles the payload of an invocation: an event as
+// [Handler.Handle] takes it, or a record of Lambda's failure destination
+// (as found in the dead-letter queue), whose requestPayload is handled
+// instead. So a message of the dead-letter queue, either form, can be
+// replayed by invoking the function with its body.
+func (h *Handler) HandlePayload(ctx context.Context, payload []byte) error {
+	var record struct {
+		RequestPayload json.RawMessage `json:"requestPayload"`
+	}
+	if json.Unmarshal(payload, &record) == nil && len(record.RequestPayload) > 0 && string(record.RequestPayload) != "null" {
+		payload = record.RequestPayload
+	}
+	var cwe events.CloudWatchEvent
+	if err := json.Unmarshal(payload, &cwe); err != nil {
+		log.Printf("dora: ignoring a payload that is not an event: %v", err)
+		return nil
+	}
+	return h.Handle(ctx, cwe)
+}
+
 // HandleEvent handles one parsed event.
 func (h *Handler) HandleEvent(ctx context.Context, e Event) error {
-	if h.Store == nil {
-		return errors.New("dora: handler without a store")
-	}
 	if lvl := e.Level(); e.Validate() != nil || (lvl != LevelPipeline && lvl != LevelStage) {
 		return nil
+	}
+	return h.update(ctx, e.Detail.Pipeline, func(s State, now time.Time, look Lookup) (State, []Datum, bool) {
+		if err := h.Rules.Accepts(s, e, now); err != nil {
+			log.Printf("dora: refusing event %s: %v", e.ID, err)
+			return s, nil, false
+		}
+		after, data := h.Rules.Apply(s, e, now, look)
+		return after, data, true
+	})
+}
+
+// HandleTick applies [Rules.Tick] to the pipeline's state.
+func (h *Handler) HandleTick(ctx context.Context, pipeline string) error {
+	return h.update(ctx, pipeline, func(s State, now time.Time, look Lookup) (State, []Datum, bool) {
+		if s.Pipeline == "" {
+			return s, nil, false // nothing seen yet
+		}
+		after, data := h.Rules.Tick(s, now, look)
+		return after, data, true
+	})
+}
+
+func (h *Handler) update(ctx context.Context, pipeline string, change func(State, time.Time, Lookup) (State, []Datum, bool)) error {
+	if h.Store == nil {
+		return errors.New("dora: handler without a store")
 	}
 	attempts := h.SaveAttempts
 	if attempts <= 0 {
@@ -140,7 +210,10 @@ func (h *Handler) HandleEvent(ctx context.Context, e Event) error {
 	if backoff <= 0 {
 		backoff = 20 * time.Millisecond
 	}
-	pipeline := e.Detail.Pipeline
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
 			select {
@@ -154,22 +227,22 @@ func (h *Handler) HandleEvent(ctx context.Context, e Event) error {
 		if err != nil {
 			return err
 		}
-		var revErr error
-		var rev RevisionTimes
-		if h.Revisions != nil {
-			rev = func(p, id string) ([]time.Time, error) {
-				t, err := h.Revisions.RevisionTimes(ctx, p, id)
-				if err != nil && revErr == nil {
-					revErr = err
+		var lookErr error
+		var look Lookup
+		if h.Details != nil {
+			look = func(p, id string) (Details, error) {
+				d, err := h.Details.Details(ctx, p, id)
+				if err != nil && lookErr == nil {
+					lookErr = err
 				}
-				return t, err
+				return d, err
 			}
 		}
-		after, data := h.Rules.Apply(before, e, rev)
-		if revErr != nil {
-			return revErr
+		after, data, ok := change(before, now(), look)
+		if lookErr != nil {
+			return lookErr
 		}
-		if len(data) == 0 && sameState(before, after) {
+		if !ok || (len(data) == 0 && sameState(before, after)) {
 			return nil
 		}
 		switch err := h.Store.Save(ctx, pipeline, after, version); {
@@ -202,7 +275,12 @@ func (h *Handler) publish(data []Datum) error {
 	return nil
 }
 
+// sameState reports whether the states differ in more than their clocks
+// (Floor, Settled, Format), which Apply recomputes from its own clock: a
+// change of those alone is not worth a write.
 func sameState(a, b State) bool {
+	a.Floor, a.Settled, a.Format = 0, 0, 0
+	b.Floor, b.Settled, b.Format = 0, 0, 0
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
@@ -233,7 +311,7 @@ func FromCloudWatchEvent(cwe events.CloudWatchEvent) (Event, error) {
 }
 
 // NewHandlerFromEnv returns the handler of the Lambda function: a
-// [DynamoStore] on the table named by TABLE_NAME and [CodePipelineRevisions],
+// [DynamoStore] on the table named by TABLE_NAME and [CodePipelineDetails],
 // with clients from the default AWS configuration (the function's role and
 // region), the production stage from PRODUCTION_STAGE and the namespace from
 // NAMESPACE.
@@ -248,7 +326,7 @@ func NewHandlerFromEnv(ctx context.Context) (*Handler, error) {
 	}
 	return &Handler{
 		Store:     DynamoStore{Client: dynamodb.NewFromConfig(cfg), Table: table},
-		Revisions: CodePipelineRevisions{Client: codepipeline.NewFromConfig(cfg)},
+		Details:   CodePipelineDetails{Client: codepipeline.NewFromConfig(cfg)},
 		Rules:     Rules{ProductionStage: os.Getenv(EnvProductionStage)},
 		Namespace: os.Getenv(EnvNamespace),
 	}, nil
@@ -265,14 +343,15 @@ func handlerFromEnv(ctx context.Context) (*Handler, error) {
 	return defaultHandler, defaultErr
 }
 
-// Handle is the Lambda function's handler: it handles one EventBridge event
-// with the handler of [NewHandlerFromEnv], created on first use.
-func Handle(ctx context.Context, e events.CloudWatchEvent) error {
+// Handle is the Lambda function's handler: it handles one invocation's
+// payload ([Handler.HandlePayload]) with the handler of [NewHandlerFromEnv],
+// created on first use.
+func Handle(ctx context.Context, payload json.RawMessage) error {
 	h, err := handlerFromEnv(ctx)
 	if err != nil {
 		return err
 	}
-	return h.Handle(ctx, e)
+	return h.HandlePayload(ctx, payload)
 }
 
 // Main runs the Lambda function: it creates the handler from the environment

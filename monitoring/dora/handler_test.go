@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -33,16 +32,21 @@ var story = []string{
 	"stage-succeeded-rollback.json",
 }
 
-type fakeRevisions struct {
+type fakeDetails struct {
 	times map[string][]time.Time
 	err   error
 	calls []string
 }
 
-func (f *fakeRevisions) RevisionTimes(_ context.Context, pipeline, id string) ([]time.Time, error) {
+func (f *fakeDetails) Details(_ context.Context, pipeline, id string) (Details, error) {
 	f.calls = append(f.calls, pipeline+"/"+id)
-	return f.times[id], f.err
+	return Details{Revisions: f.times[id]}, f.err
 }
+
+// clock is a settable clock for the handler.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
 
 func cloudWatchEvent(t *testing.T, body []byte) events.CloudWatchEvent {
 	t.Helper()
@@ -85,16 +89,25 @@ func TestHandlerReplaysSampleStory(t *testing.T) {
 	ctx := context.Background()
 	files := sampleFiles(t, "events")
 	db := newFakeDynamo()
-	revs := &fakeRevisions{times: map[string][]time.Time{
+	revs := &fakeDetails{times: map[string][]time.Time{
 		"0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b01": {time.Date(2025, 3, 4, 9, 50, 0, 0, time.UTC), time.Date(2025, 3, 4, 9, 40, 0, 0, time.UTC)},
 		"0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b02": {time.Date(2025, 3, 4, 11, 25, 0, 0, time.UTC)},
 	}}
 	var out bytes.Buffer
-	h := &Handler{Store: DynamoStore{Client: db, Table: db.table}, Revisions: revs, Namespace: "Test/Line", Out: &out}
+	clk := &clock{}
+	h := &Handler{Store: DynamoStore{Client: db, Table: db.table}, Details: revs, Namespace: "Test/Line", Out: &out, Now: clk.now}
 	for _, name := range story {
-		if err := h.Handle(ctx, cloudWatchEvent(t, files[name])); err != nil {
+		cwe := cloudWatchEvent(t, files[name])
+		clk.t = cwe.Time.Add(2 * time.Second)
+		if err := h.Handle(ctx, cwe); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+	}
+	// An hour later the schedule's tick publishes what has settled.
+	clk.t = clk.t.Add(DefaultSettle + time.Minute)
+	tick := events.CloudWatchEvent{Source: TickSource, DetailType: TickDetailType, Detail: json.RawMessage(`{"pipeline":"` + line + `"}`)}
+	if err := h.Handle(ctx, tick); err != nil {
+		t.Fatal(err)
 	}
 	want := map[string][]float64{
 		"ExecutionsStarted":        {1, 1},
@@ -111,12 +124,15 @@ func TestHandlerReplaysSampleStory(t *testing.T) {
 	if got := metrics(t, out.String()); !reflect.DeepEqual(got, want) {
 		t.Errorf("metrics:\n got %v\nwant %v", got, want)
 	}
-	wantCalls := []string{line + "/0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b01", line + "/0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b02"}
+	// Every execution that reaches production is looked up once, a
+	// rollback's too (so that what the state knows does not depend on the
+	// order of the events).
+	wantCalls := []string{line + "/0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b01", line + "/0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b02", line + "/0b7c9e4a-1f2d-4c3b-8a6e-5d4f3e2a1b03"}
 	if !reflect.DeepEqual(revs.calls, wantCalls) {
 		t.Errorf("revision lookups %v, want %v", revs.calls, wantCalls)
 	}
 	s, v, err := h.Store.Load(ctx, line)
-	if err != nil || !s.FailingSince.IsZero() || !s.LineRed || v == 0 {
+	if err != nil || s.Production.FailingSince != 0 || len(s.Executions) != 3 || v == 0 {
 		t.Errorf("state: v%d %v %+v", v, err, s)
 	}
 
@@ -129,11 +145,79 @@ func TestHandlerReplaysSampleStory(t *testing.T) {
 			t.Fatalf("%s again: %v", name, err)
 		}
 	}
+	if err := h.Handle(ctx, tick); err != nil {
+		t.Fatal(err)
+	}
 	if out.Len() != 0 || db.puts != puts {
 		t.Errorf("replay published %q and saved %d times", out.String(), db.puts-puts)
 	}
-	if want := gets + len(story) - 3; db.gets != want {
+	if want := gets + len(story) - 3 + 1; db.gets != want {
 		t.Errorf("replay read %d times, want %d (no reads for action events)", db.gets-gets, want-gets)
+	}
+	if len(revs.calls) != len(wantCalls) {
+		t.Errorf("replay looked executions up again: %v", revs.calls)
+	}
+}
+
+func TestHandlerTicksAndReplays(t *testing.T) {
+	ctx := context.Background()
+	db := newFakeDynamo()
+	var out bytes.Buffer
+	clk := &clock{t: at(0)}
+	h := &Handler{Store: DynamoStore{Client: db, Table: db.table}, Namespace: "Test/Line", Out: &out, Now: clk.now}
+	tick := events.CloudWatchEvent{Source: TickSource, DetailType: TickDetailType, Detail: json.RawMessage(`{"pipeline":"` + line + `"}`)}
+
+	// A tick before any event reads the state and writes nothing.
+	if err := h.Handle(ctx, tick); err != nil || db.puts != 0 {
+		t.Fatalf("tick on nothing: %v, %d puts", err, db.puts)
+	}
+	for _, e := range concat(deploy("a", 0), failProduction("b", 20)) {
+		clk.t = e.Time.Add(time.Second)
+		if err := h.HandleEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The failure's restore comes from a rollback whose events are
+	// replayed from the dead-letter queue: a Lambda failure-destination
+	// record and an EventBridge dead letter (the event itself).
+	for i, e := range rollback("r", TriggerAutomatedRollback, 31, 4) {
+		body, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			body = []byte(`{"version":"1.0","requestContext":{"condition":"RetriesExhausted"},"requestPayload":` + string(body) + `,"responsePayload":{"errorMessage":"throttled"}}`)
+		}
+		clk.t = e.Time.Add(time.Minute)
+		if err := h.HandlePayload(ctx, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := metrics(t, out.String()); got["TimeToRestore"] != nil {
+		t.Errorf("time to restore before it settled: %v", got)
+	}
+	out.Reset()
+	clk.t = at(40).Add(DefaultSettle)
+	if err := h.Handle(ctx, tick); err != nil {
+		t.Fatal(err)
+	}
+	if got := metrics(t, out.String()); !reflect.DeepEqual(got, map[string][]float64{"TimeToRestore": {300}}) {
+		t.Errorf("tick published %v", got)
+	}
+	puts := db.puts
+	out.Reset()
+	if err := h.Handle(ctx, tick); err != nil || db.puts != puts || out.Len() != 0 {
+		t.Errorf("a second tick: %v, %d puts, published %q", err, db.puts-puts, out.String())
+	}
+	for _, bad := range []string{`{"source":"velocity.dora","detail-type":"Other"}`, `{"source":"velocity.dora","detail-type":"Velocity DORA Tick","detail":{}}`, `[1,2]`, `{"requestPayload":null}`} {
+		if err := h.HandlePayload(ctx, []byte(bad)); err != nil || db.puts != puts {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+
+	// An event dated in the future is refused: not saved, not published.
+	if err := h.HandleEvent(ctx, deploy("f", 60*24)[0]); err != nil || db.puts != puts || out.Len() != 0 {
+		t.Errorf("future event: %v, %d puts, published %q", err, db.puts-puts, out.String())
 	}
 }
 
@@ -142,7 +226,7 @@ func TestHandlerRetriesOnConflict(t *testing.T) {
 	db := newFakeDynamo()
 	store := DynamoStore{Client: db, Table: db.table}
 	var out bytes.Buffer
-	h := &Handler{Store: store, Namespace: "Test/Line", Out: &out, Backoff: time.Millisecond}
+	h := &Handler{Store: store, Namespace: "Test/Line", Out: &out, Backoff: time.Millisecond, Now: (&clock{at(10)}).now}
 
 	// While the handler applies the production success, another
 	// invocation saves the pipeline's STARTED first.
@@ -155,7 +239,7 @@ func TestHandlerRetriesOnConflict(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		s, _ = Apply(s, started("a", at(0), TriggerWebhook), nil)
+		s, _ = Apply(s, started("a", at(0), TriggerWebhook), at(0), nil)
 		db.beforePut = nil
 		if err := store.Save(ctx, line, s, v); err != nil {
 			t.Error(err)
@@ -168,8 +252,7 @@ func TestHandlerRetriesOnConflict(t *testing.T) {
 		t.Errorf("published %v", got)
 	}
 	s, v, _ := store.Load(ctx, line)
-	keys := s.Executions["a"].Applied
-	sort.Strings(keys)
+	keys := sortedKeys(s.Executions["a"].Events)
 	if v != 2 || !reflect.DeepEqual(keys, []string{"Production|SUCCEEDED|1", "|STARTED|1"}) {
 		t.Errorf("v%d, applied %v", v, keys)
 	}
@@ -178,7 +261,7 @@ func TestHandlerRetriesOnConflict(t *testing.T) {
 func TestHandlerGivesUpAfterConflicts(t *testing.T) {
 	db := newFakeDynamo()
 	var out bytes.Buffer
-	h := &Handler{Store: conflictingStore{DynamoStore{Client: db, Table: db.table}}, Out: &out, SaveAttempts: 3, Backoff: time.Millisecond}
+	h := &Handler{Store: conflictingStore{DynamoStore{Client: db, Table: db.table}}, Out: &out, SaveAttempts: 3, Backoff: time.Millisecond, Now: (&clock{at(0)}).now}
 	err := h.HandleEvent(context.Background(), pipelineEvent("a", StateFailed, at(0)))
 	if !errors.Is(err, ErrConflict) || out.Len() != 0 {
 		t.Errorf("err %v, published %q", err, out.String())
@@ -202,11 +285,11 @@ func TestHandlerFailures(t *testing.T) {
 	ctx := context.Background()
 	db := newFakeDynamo()
 	var out bytes.Buffer
-	revs := &fakeRevisions{err: errors.New("throttled")}
-	h := &Handler{Store: DynamoStore{Client: db, Table: db.table}, Revisions: revs, Out: &out}
+	revs := &fakeDetails{err: errors.New("throttled")}
+	h := &Handler{Store: DynamoStore{Client: db, Table: db.table}, Details: revs, Out: &out, Now: (&clock{at(1)}).now}
 
-	// A failed revision lookup fails the invocation before anything is
-	// saved or published, so that Lambda retries it.
+	// A failed lookup fails the invocation before anything is saved or
+	// published, so that Lambda retries it.
 	if err := h.HandleEvent(ctx, stageEvent("a", "Production", StateSucceeded, at(1))); err == nil || !strings.Contains(err.Error(), "throttled") {
 		t.Errorf("revision error: %v", err)
 	}
@@ -265,29 +348,30 @@ func (f *fakeCodePipeline) GetPipelineExecution(_ context.Context, in *codepipel
 	return f.out, f.err
 }
 
-func TestCodePipelineRevisions(t *testing.T) {
+func TestCodePipelineDetails(t *testing.T) {
 	t1 := time.Date(2025, 3, 4, 9, 40, 0, 0, time.UTC)
 	t2 := time.Date(2025, 3, 4, 9, 50, 0, 0, time.UTC)
 	fake := &fakeCodePipeline{out: &codepipeline.GetPipelineExecutionOutput{PipelineExecution: &cptypes.PipelineExecution{
+		Trigger: &cptypes.ExecutionTrigger{TriggerType: cptypes.TriggerTypeManualRollback},
 		ArtifactRevisions: []cptypes.ArtifactRevision{
 			{Name: aws.String("app"), Created: aws.Time(t2)},
 			{Name: aws.String("s3"), Created: nil},
 			{Name: aws.String("config"), Created: aws.Time(t1)},
 		},
 	}}}
-	got, err := CodePipelineRevisions{Client: fake}.RevisionTimes(context.Background(), line, "exec-1")
-	if err != nil || !reflect.DeepEqual(got, []time.Time{t2, t1}) {
-		t.Errorf("times %v, %v", got, err)
+	got, err := CodePipelineDetails{Client: fake}.Details(context.Background(), line, "exec-1")
+	if err != nil || !reflect.DeepEqual(got, Details{Trigger: TriggerManualRollback, Revisions: []time.Time{t2, t1}}) {
+		t.Errorf("details %+v, %v", got, err)
 	}
 	if aws.ToString(fake.in.PipelineName) != line || aws.ToString(fake.in.PipelineExecutionId) != "exec-1" {
 		t.Errorf("input %+v", fake.in)
 	}
 	fake.out = &codepipeline.GetPipelineExecutionOutput{}
-	if got, err := (CodePipelineRevisions{Client: fake}).RevisionTimes(context.Background(), line, "x"); err != nil || got != nil {
+	if got, err := (CodePipelineDetails{Client: fake}).Details(context.Background(), line, "x"); err != nil || !reflect.DeepEqual(got, Details{}) {
 		t.Errorf("no execution: %v %v", got, err)
 	}
 	fake.err = errors.New("AccessDenied")
-	if _, err := (CodePipelineRevisions{Client: fake}).RevisionTimes(context.Background(), line, "x"); err == nil {
+	if _, err := (CodePipelineDetails{Client: fake}).Details(context.Background(), line, "x"); err == nil {
 		t.Error("error swallowed")
 	}
 }
@@ -310,7 +394,7 @@ func TestNewHandlerFromEnv(t *testing.T) {
 	if st, ok := h.Store.(DynamoStore); !ok || st.Table != "dora-state" || st.Client == nil {
 		t.Errorf("store %+v", h.Store)
 	}
-	if _, ok := h.Revisions.(CodePipelineRevisions); !ok || h.Rules.ProductionStage != "Prod" || h.Namespace != "Team/Line" {
+	if _, ok := h.Details.(CodePipelineDetails); !ok || h.Rules.ProductionStage != "Prod" || h.Namespace != "Team/Line" {
 		t.Errorf("handler %+v", h)
 	}
 }

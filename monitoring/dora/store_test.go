@@ -165,10 +165,10 @@ func TestDynamoStoreErrors(t *testing.T) {
 	}
 	db.items[line] = map[string]types.AttributeValue{
 		AttrPipeline: &types.AttributeValueMemberS{Value: line},
-		AttrState:    &types.AttributeValueMemberS{Value: `{"lineRed":true}`},
+		AttrState:    &types.AttributeValueMemberS{Value: `{"production":{"failingSince":1}}`},
 		AttrVersion:  &types.AttributeValueMemberN{Value: "4"},
 	}
-	if s, v, err := store.Load(ctx, line); err != nil || v != 4 || !s.LineRed || s.Pipeline != line {
+	if s, v, err := store.Load(ctx, line); err != nil || v != 4 || s.Production.FailingSince != 1 || s.Pipeline != line {
 		t.Errorf("state without pipeline: %+v %d %v", s, v, err)
 	}
 
