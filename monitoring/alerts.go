@@ -48,8 +48,9 @@ var publishers = []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"}
 type AlertsProps struct {
 	// Key encrypts the alerts topic and the fallback topic. Velocity adds
 	// statements to its key policy that let CloudWatch and EventBridge use it
-	// (kms:Decrypt, kms:GenerateDataKey*); for an imported key it cannot, and
-	// synth warns. Default: a new customer managed key with yearly rotation,
+	// (kms:Decrypt, kms:GenerateDataKey*) for SNS topics of the account and
+	// region (condition ArnLike kms:EncryptionContext:aws:sns:topicArn); for
+	// an imported key it cannot, and synth warns. Default: a new customer managed key with yearly rotation,
 	// retained when the stack is deleted.
 	Key awskms.IKey
 	// DisplayName names the topic; email notifications show it as their
@@ -255,7 +256,7 @@ func (a *Alerts) allowPublishersOnKey() {
 	}), jsii.Bool(true))
 	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
 		awscdk.Annotations_Of(a).AddWarningV2(jsii.String("velocity:alerts-key-policy"),
-			jsii.String("AlertsProps.Key is imported, so Velocity cannot change its key policy: allow the service principals cloudwatch.amazonaws.com and events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, or alarms and events will not reach the alerts topic."), nil)
+			jsii.String("AlertsProps.Key is imported, so Velocity cannot change its key policy: allow the service principals cloudwatch.amazonaws.com and events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* on it, with the condition ArnLike kms:EncryptionContext:aws:sns:topicArn arn:<partition>:sns:<region>:<account>:*, or alarms and events will not reach the alerts topic."), nil)
 	}
 }
 

@@ -6,7 +6,8 @@
 // endpoints, AWS Chatbot in Slack) and a fallback topic that is told when
 // notifications to the main topic cannot be delivered ("monitor the
 // monitor"). Monitors of the line and of services reuse it through
-// [Alerts.AlarmAction] and [Alerts.Watch].
+// [Alerts.AlarmAction], [Alerts.Watch] and, for EventBridge rules,
+// [Alerts.EventTarget].
 //
 // The package imports neither Velocity's pipeline nor its stages package: it
 // takes the resources it watches as arguments, so it can be used alone, in

@@ -66,6 +66,10 @@ func NewLineMonitor(scope constructs.Construct, id string, props *LineMonitorPro
 	m.addRules(props, name)
 	if !props.NoDORA {
 		m.DORA = NewDORAFunction(m, "DORA", props.Pipeline, production)
+		// A lost or failed event must reach a person.
+		for _, a := range m.DORA.Alarms() {
+			props.Alerts.Watch(a)
+		}
 	}
 	m.LineRed = awscloudwatch.NewAlarm(m, jsii.String("LineRed"), &awscloudwatch.AlarmProps{
 		Metric:             lineMetric(dora.MetricLineRed, name, "Maximum", nil),

@@ -327,6 +327,14 @@ func (l *AssemblyLine) addStaging(p Props, plan *stages.Plan, staging *lineStage
 // addProduction adds one pipeline stage per production wave.
 func (l *AssemblyLine) addProduction(production []*lineStage) {
 	for _, ls := range production {
+		if len(ls.envs) == 1 {
+			// A wave of one is its stage: Pre and Post run with the
+			// stage's own steps, Post in parallel with PostWithOutputs'.
+			env := ls.envs[0]
+			l.CDKPipeline.AddWave(jsii.String(ls.name), nil).AddStage(env.stage, &pipelines.AddStageOpts{
+				Pre: stepList(ls.pre), Post: stepList(append(append([]pipelines.Step{}, ls.post...), env.post...))})
+			continue
+		}
 		wave := l.CDKPipeline.AddWave(jsii.String(ls.name), &pipelines.WaveOptions{Pre: stepList(ls.pre), Post: stepList(ls.post)})
 		for _, env := range ls.envs {
 			wave.AddStage(env.stage, &pipelines.AddStageOpts{Post: stepList(env.post)})

@@ -25,41 +25,41 @@ const bucketNotificationsHandler = "BucketNotificationsHandler050a0587b7544547bf
 // function. Without them CloudWatch creates the groups on first use,
 // outside the template, and keeps them forever.
 func (l *AssemblyLine) explicitLogs() {
-	roots := []constructs.IConstruct{l}
+	// The line's own constructs only: the team's stages are theirs, and
+	// CDK Pipelines has already synthesized them.
+	own := l.ownConstructs()
 	if h := awscdk.Stack_Of(l).Node().TryFindChild(jsii.String(bucketNotificationsHandler)); h != nil {
-		roots = append(roots, h)
+		own = append(own, *h.Node().FindAll(constructs.ConstructOrder_PREORDER)...)
 	}
 	var jobs awslogs.LogGroup
-	for _, root := range roots {
-		for _, c := range *root.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-			switch r := c.(type) {
-			case awscodebuild.CfnProject:
-				project, ok := r.Node().Scope().(awscodebuild.IProject)
-				if !ok || r.LogsConfig() != nil {
-					continue
-				}
-				if jobs == nil {
-					jobs = stages.NewLogGroup(l, "JobLogs")
-				}
-				r.AddPropertyOverride(jsii.String("LogsConfig.CloudWatchLogs"), map[string]interface{}{
-					"Status": "ENABLED", "GroupName": jobs.LogGroupName(), "StreamName": strings.TrimPrefix(*project.Node().Path(), *l.Node().Path()+"/"),
-				})
-				jobs.GrantWrite(project)
-			case awscdk.CfnResource:
-				// aws-cdk-lib's own handlers are functions without the
-				// L2: CfnFunction, or a plain CfnResource of that type.
-				if *r.CfnResourceType() != "AWS::Lambda::Function" || hasLoggingConfig(r) {
-					continue
-				}
-				fn, ok := r.Node().Scope().(constructs.Construct)
-				if !ok {
-					continue
-				}
-				// Their roles have AWSLambdaBasicExecutionRole, which may
-				// write to any log group.
-				group := stages.NewLogGroup(fn, "Logs")
-				r.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), group.LogGroupName())
+	for _, c := range own {
+		switch r := c.(type) {
+		case awscodebuild.CfnProject:
+			project, ok := r.Node().Scope().(awscodebuild.IProject)
+			if !ok || r.LogsConfig() != nil {
+				continue
 			}
+			if jobs == nil {
+				jobs = stages.NewLogGroup(l, "JobLogs")
+			}
+			r.AddPropertyOverride(jsii.String("LogsConfig.CloudWatchLogs"), map[string]interface{}{
+				"Status": "ENABLED", "GroupName": jobs.LogGroupName(), "StreamName": strings.TrimPrefix(*project.Node().Path(), *l.Node().Path()+"/"),
+			})
+			jobs.GrantWrite(project)
+		case awscdk.CfnResource:
+			// aws-cdk-lib's own handlers are functions without the
+			// L2: CfnFunction, or a plain CfnResource of that type.
+			if *r.CfnResourceType() != "AWS::Lambda::Function" || hasLoggingConfig(r) {
+				continue
+			}
+			fn, ok := r.Node().Scope().(constructs.Construct)
+			if !ok {
+				continue
+			}
+			// Their roles have AWSLambdaBasicExecutionRole, which may
+			// write to any log group.
+			group := stages.NewLogGroup(fn, "Logs")
+			r.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), group.LogGroupName())
 		}
 	}
 }

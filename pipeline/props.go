@@ -54,10 +54,11 @@ type Props struct {
 	// default reason). CodePipeline allows letters, digits, spaces and
 	// ! @ ( ) . * ? - in the reason, at most 300 characters.
 	ChangeFreeze string
-	// AllowPermissionsBroadening turns off the check before each production
-	// stage that pauses the line for a manual approval when a change widens
-	// IAM or security-group permissions (CDK Pipelines'
-	// ConfirmPermissionsBroadening). Default: the check runs.
+	// AllowPermissionsBroadening turns off the permissions check: one per
+	// production environment, run in the staging stage beside the
+	// acceptance tests, that pauses the line for a manual approval when a
+	// change widens IAM or security-group permissions (CDK Pipelines'
+	// ConfirmPermissionsBroadening). Default: the checks run.
 	AllowPermissionsBroadening bool
 	// Alerts receives the line's alerts and notifications: failed and
 	// succeeded executions, failed stages and actions, the "line is red"
@@ -132,7 +133,8 @@ func (p Props) withDefaults() Props {
 // Validate reports every invalid prop, with the defaults applied, as one
 // error that joins a stages.Problem per prop; nil when the props are valid.
 // New calls it and attaches the problems to the construct, so `cdk synth`
-// fails listing them all.
+// fails listing them all, with those that only show while the line is
+// built (what App returns, the stage's outputs, step ids).
 func (p *Props) Validate() error {
 	if p == nil {
 		return stages.Problems{{Prop: "props", Value: "nil", Want: "a *pipeline.Props with at least App set"}}.Err()
@@ -149,7 +151,11 @@ func (p Props) problems() stages.Problems {
 		ps.NestError(s.prop, s.step.Validate())
 	}
 	if p.Staging == nil {
-		ps.Add("Production", "set without Staging", "a Staging environment too: every change is deployed to staging and tested there before production")
+		prop := "Production"
+		if p.Production == nil {
+			prop = "Waves"
+		}
+		ps.Add(prop, "set without Staging", "a Staging environment too: every change is deployed to staging and tested there before production")
 	}
 	if p.Production != nil && len(p.Waves) > 0 {
 		ps.Add("Waves", fmt.Sprintf("%d waves", len(p.Waves)), "Production or Waves, not both")

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/pipeline"
@@ -64,6 +66,27 @@ func TestWavePostStepsReadEachEnvironmentsOutputs(t *testing.T) {
 		raw, _ := json.Marshal(findAction(t, europe, env+".Smoke").Configuration["EnvironmentVariables"])
 		if !strings.Contains(string(raw), `\"name\":\"ENDPOINT\"`) || !strings.Contains(string(raw), "PipeLine"+env+"Service") {
 			t.Errorf("%s.Smoke lacks its environment's Endpoint: %s", env, raw)
+		}
+	}
+}
+
+// The line gives log groups to its own jobs and functions, never to the
+// team's: those are in stages CDK Pipelines has already synthesized.
+func TestTeamFunctionsAreLeftAsTheyAre(t *testing.T) {
+	withFunction := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		stage := bucketApp(scope, id, env)
+		stack := stages.Stacks(stage)[0]
+		awslambda.NewFunction(stack, jsii.String("TeamFn"), &awslambda.FunctionProps{Runtime: awslambda.Runtime_NODEJS_22_X(),
+			Handler: jsii.String("index.handler"), Code: awslambda.Code_FromInline(jsii.String("exports.handler = async () => {}"))})
+		return stage
+	}
+	_, line, _ := synth(t, pipeline.Props{App: withFunction})
+	if fn := line.Staging.Node().FindAll(constructs.ConstructOrder_PREORDER); len(*fn) == 0 {
+		t.Fatal("no staging constructs")
+	}
+	for _, c := range *line.Staging.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *c.Node().Id() == "Logs" && strings.Contains(*c.Node().Path(), "TeamFn") {
+			t.Errorf("the line added %s to the team's function", *c.Node().Path())
 		}
 	}
 }

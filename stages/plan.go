@@ -13,7 +13,8 @@ import (
 // anything, then hands each the same Plan in line order (source, build,
 // acceptance tests, approval, security checks). A new built-in step is
 // therefore one file in this package, its settings with Validate and AddTo,
-// plus its test, and the Props field that holds it.
+// plus its test, and the Props field that holds it with its entry in the
+// pipeline package's list of steps (Props.lineSteps).
 type LineStep interface {
 	// Validate reports every invalid setting as one error joining a
 	// Problem per setting (Problems.Err), nil when all are valid.
@@ -27,14 +28,16 @@ type LineStep interface {
 // Plan is the line while its steps add themselves to it. The pipeline
 // package creates it, calls each step's AddTo through Add, and then reads
 // it: Synth becomes the CDK Pipelines synth step, StagingSteps the steps
-// after the staging deploy, and Built runs what waited for the pipeline.
+// after the staging deploy, and Wire runs, with the Built pipeline, what the
+// steps registered with OnPipeline.
 type Plan struct {
 	// Scope is where the steps create their constructs.
 	Scope constructs.Construct
 	// Line is what the line shares with its steps: key, logs, artifacts.
 	Line *Line
 	// Source is the source step's output (set by the Source step): the
-	// input of the build and of the security checks.
+	// input of the build and of the acceptance tests. (The security checks
+	// read the source action's artifact from the built pipeline.)
 	Source pipelines.CodePipelineSource
 	// Build is the build's settings and Synth its step (set by the Build
 	// step): Synth writes the cloud assembly.

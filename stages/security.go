@@ -252,8 +252,9 @@ type DisabledCheck struct {
 }
 
 // SecurityJob is one check resolved for a build: what its CodeBuild job
-// installs and runs. The pipeline package turns each into a CodeBuild
-// project and a CodePipeline action.
+// installs and runs. SecurityChecks.Actions turns each into a
+// CodeBuild project and a CodePipeline action (SecurityChecks.AddTo calls
+// it once the pipeline is built).
 type SecurityJob struct {
 	// Check is the check the job runs; it names its action.
 	Check CheckKind

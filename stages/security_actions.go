@@ -20,7 +20,7 @@ type SecurityActions struct {
 	Actions []awscodepipeline.IAction
 	// Jobs are the resolved checks, in the same order.
 	Jobs []SecurityJob
-	// Projects are the checks' CodeBuild projects, by check name.
+	// Projects are the checks' CodeBuild projects, by check.
 	Projects map[CheckKind]awscodebuild.PipelineProject
 	// Findings is the report group (JUnit) of the checks' findings.
 	Findings awscodebuild.ReportGroup

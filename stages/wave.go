@@ -25,8 +25,8 @@ type Wave struct {
 	// PostWithOutputs, when set, returns more post steps for each
 	// environment once its stage's stacks exist, given their CfnOutputs
 	// by construct id (see Deploy.PostWithOutputs). They run after that
-	// environment's deploy, as actions named Environment.Id, so each
-	// environment may use the same ids.
+	// environment's deploy; in a wave of several environments the actions
+	// are named Environment.Id, so each environment may use the same ids.
 	PostWithOutputs func(outputs Outputs) []pipelines.Step
 	// TerminationProtection for the wave's stacks. Default: on.
 	TerminationProtection Setting

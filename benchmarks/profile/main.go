@@ -201,7 +201,7 @@ func (s timedSource) Produce(scope constructs.Construct, line *stages.Line) pipe
 }
 
 func (s timedSource) Connect(scope constructs.Construct, p awscodepipeline.Pipeline, a awscodepipeline.IAction) {
-	s.c.mark("line: production protection and gate, acceptance and permissions-check steps, AddStage ×2 (synthesizes both stages), BuildPipeline")
+	s.c.mark("line: production protection and gate, acceptance and permissions-check steps, AddStage and AddWave (synthesizes both stages), BuildPipeline")
 	defer s.c.mark("line: source trigger rule and output")
 	s.Source.Connect(scope, p, a)
 }
@@ -266,7 +266,7 @@ func main() {
 		},
 		Acceptance: stages.GoAcceptanceTests("./examples/service/acceptance/..."),
 	})
-	c.mark("line: stage conditions, monitoring (rules, DORA function: bundling from the binary cache, its go list prefetched; dashboard), cdk-nag suppressions, diagram")
+	c.mark("line: approval, security checks, stage conditions, monitoring (rules, DORA function: bundling from the binary cache, its go list prefetched; dashboard), log groups, cdk-nag suppressions, diagram")
 	app.Synth(nil)
 	c.mark("app.Synth (aspects, resolve, files, built-in template validation)")
 	if _, err := os.Stat(perfFile); err != nil {

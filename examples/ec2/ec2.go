@@ -70,8 +70,9 @@ func NewServiceStage(scope constructs.Construct, id string, env stages.Environme
 //     it before it terminates an old one, and rolls back if it does not;
 //   - a public Application Load Balancer on HTTP port 80, health checks on
 //     /health, access logs to S3;
-//   - alarms on 5XX answers and on fewer than 2 healthy instances, which
-//     the line's bake time gates on;
+//   - alarms on 5XX answers and on fewer than 2 healthy instances, and the
+//     curated alarms of the ALB and Auto Scaling monitors, which the
+//     line's bake time gates on;
 //   - the service's logs in CloudWatch Logs, and an output named Endpoint.
 func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{

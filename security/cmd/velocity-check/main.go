@@ -1,6 +1,7 @@
 // Command velocity-check judges the report of a security scanner for the
 // assembly line: it reads the tool's JSON, applies the team's suppressions,
-// prints every finding and a one-line summary, writes a JUnit report for
+// prints the findings (at most security.MaxListed of each kind, then a
+// count of the rest) and a one-line summary, writes a JUnit report for
 // CodeBuild, and exits 1 when an unsuppressed finding is at or above the
 // threshold or a suppression has expired.
 //
