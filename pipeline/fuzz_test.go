@@ -229,8 +229,8 @@ func FuzzPropsValidate(f *testing.F) {
 			{"ChangeFreeze", changeFreeze != "" && !fuzzFreezeOK(changeFreeze)},
 			{"PipelineName", pipelineName != "" && !fuzzPipelineNameOK(pipelineName)},
 			// Production or waves without Staging.
-			{"Production", p.Staging == nil && (p.Production != nil || len(p.Waves) > 0)},
-			{"Waves", p.Production != nil && len(p.Waves) > 0},
+			{"Production", p.Staging == nil && p.Production != nil},
+			{"Waves", (p.Production != nil && len(p.Waves) > 0) || (p.Staging == nil && p.Production == nil && len(p.Waves) > 0)},
 			// Approval with an explicit Staging and nothing after it.
 			{"Approval", p.Approval != nil && p.Staging != nil && p.Production == nil && len(p.Waves) == 0},
 		}
