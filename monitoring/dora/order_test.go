@@ -3,9 +3,12 @@ package dora
 import (
 	"flag"
 	"math/rand"
+	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -377,6 +380,26 @@ func TestEveryOrderAndDuplication(t *testing.T) {
 			sequences, len(orderScenarios()), walked, deliveries, duplicates, shuffled)
 		return
 	}
+	checkREADMEPermutations(t, sequences, permutations)
 	t.Logf("%d sequences (%d scenarios × 3 lookups): %d permutations covered by %d transitions between sets of delivered events, each checked against every other order of the same set; %d duplicate deliveries (every delivered event again after every set); %d random orders with duplicates, walked to the end; %d deliveries in all (-exhaustive walks every permutation)",
 		sequences, len(orderScenarios()), permutations, transitions, duplicates, shuffled, deliveries)
+}
+
+// checkREADMEPermutations keeps the README's security table honest: its
+// DORA row quotes the sequences and permutations this test checks.
+func checkREADMEPermutations(t *testing.T, sequences, permutations int) {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`DORA metrics that differ[^|]*\| \*\*0\*\* in ([0-9,]+) permutations of ([0-9]+) event sequences`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal(`README.md has no row "DORA metrics that differ … | **0** in N permutations of M event sequences" in its security table`)
+	}
+	n, _ := strconv.Atoi(strings.ReplaceAll(string(m[1]), ",", ""))
+	seqs, _ := strconv.Atoi(string(m[2]))
+	if n != permutations || seqs != sequences {
+		t.Errorf("README.md says %s permutations of %s sequences; the test checks %d of %d", m[1], m[2], permutations, sequences)
+	}
 }
