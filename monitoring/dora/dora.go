@@ -3,7 +3,9 @@ package dora
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -842,14 +844,9 @@ func splitKey(k string) (stage, state, attempt string) {
 	return stage, state, attempt
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// sortedKeys returns the keys of m in order, for output that does not
+// change from run to run.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // insert adds s to the sorted list if it is not there.
 func insert(list []string, s string) []string {
