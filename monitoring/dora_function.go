@@ -125,14 +125,11 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(30)),
 		Role:         role,
 		LogGroup:     logs,
-		// Not for correctness: writes are conditional on the state's
+		// No reserved concurrency: writes are conditional on the state's
 		// version and retried, and the metrics do not depend on the order
-		// of the events, so concurrent invocations would be safe. One at a
-		// time per line keeps the state's item free of write conflicts; a
-		// burst of the line's events (a few per stage transition) waits
-		// in Lambda's asynchronous queue for seconds, far within the 30
-		// minutes it may wait there.
-		ReservedConcurrentExecutions: jsii.Number(1),
+		// of the events, so concurrent invocations are safe; and reserving
+		// even one would fail the first deploy in a new account, whose
+		// Lambda concurrency limit of 10 must stay unreserved.
 		Environment: &map[string]*string{
 			"TABLE_NAME":       d.Table.TableName(),
 			"PRODUCTION_STAGE": jsii.String(production),

@@ -167,7 +167,7 @@ func TestDORAFunction(t *testing.T) {
 	cdktest.Check(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]interface{}{
 			"Runtime": "provided.al2023", "Architectures": []interface{}{"arm64"}, "Handler": "bootstrap",
-			"ReservedConcurrentExecutions": 1,
+			"ReservedConcurrentExecutions": assertions.Match_Absent(),
 			"Environment": map[string]interface{}{"Variables": assertions.Match_ObjectLike(&map[string]interface{}{
 				"PRODUCTION_STAGE": "Production", "NAMESPACE": "Velocity/Line", "TABLE_NAME": assertions.Match_AnyValue()})},
 		})

@@ -12,9 +12,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
@@ -308,7 +310,10 @@ function newLineMonitor(scope: Construct, id: string, pipeline: codepipeline.Pip
     },
   });
 
-  newDORAFunction(m, 'DORA', pipeline, 'Production');
+  for (const alarm of newDORAFunction(m, 'DORA', pipeline, 'Production')) {
+    alarm.addAlarmAction(new cwactions.SnsAction(topic));
+    alarm.addOkAction(new cwactions.SnsAction(topic));
+  }
   const metric = (metricName: string, statistic: string, period: Duration, label?: string, dims: Record<string, string> = {}) =>
     new cloudwatch.Metric({ namespace: NAMESPACE, metricName, dimensionsMap: { Pipeline: name, ...dims }, statistic, period, label });
   const lineRed = new cloudwatch.Alarm(m, 'LineRed', {
@@ -352,7 +357,8 @@ function newLineMonitor(scope: Construct, id: string, pipeline: codepipeline.Pip
 }
 
 /** The DORA metrics function, its state table and its event rule. */
-function newDORAFunction(scope: Construct, id: string, pipeline: codepipeline.Pipeline, production: string) {
+/** The DORA function, its state and its dead letters (monitoring/dora_function.go); returns the alarms to watch. */
+function newDORAFunction(scope: Construct, id: string, pipeline: codepipeline.Pipeline, production: string): cloudwatch.Alarm[] {
   const d = new Construct(scope, id);
   const table = new dynamodb.Table(d, 'State', {
     partitionKey: { name: 'pipeline', type: dynamodb.AttributeType.STRING },
@@ -362,6 +368,9 @@ function newDORAFunction(scope: Construct, id: string, pipeline: codepipeline.Pi
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const logGroup = new logs.LogGroup(d, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+  const deadLetters = new sqs.Queue(d, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+  suppress(deadLetters, false, { id: 'AwsSolutions-SQS3',
+    reason: "This queue is the dead-letter queue itself: of the DORA function's EventBridge rules and of its asynchronous invocations; an alarm watches it." });
   const role = new iam.Role(d, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: "DORA metrics of a Velocity line: reads its pipeline's executions, keeps state, writes logs",
@@ -376,22 +385,45 @@ function newDORAFunction(scope: Construct, id: string, pipeline: codepipeline.Pi
     timeout: Duration.seconds(30),
     role,
     logGroup,
-    reservedConcurrentExecutions: 1,
     environment: { TABLE_NAME: table.tableName, PRODUCTION_STAGE: production, NAMESPACE },
   });
+  fn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(deadLetters), retryAttempts: 2, maxEventAge: Duration.minutes(30) });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table.tableArn] }));
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   role.addToPolicy(new iam.PolicyStatement({ actions: ['codepipeline:GetPipelineExecution'], resources: [pipeline.pipelineArn] }));
   suppress(role, true, { id: 'AwsSolutions-IAM5', appliesTo: [regex('^Resource::<.*Logs[A-F0-9]{8}\\.Arn>:\\*$')], reason: "Log streams of the function's own log group." });
-  new events.Rule(scope, id + 'Events', {
-    description: "Feeds the line's pipeline and stage events to its DORA function",
-    eventPattern: {
-      source: ['aws.codepipeline'],
-      detailType: ['CodePipeline Pipeline Execution State Change', 'CodePipeline Stage Execution State Change'],
-      detail: { pipeline: [pipeline.pipelineName] },
-    },
-    targets: [new targets.LambdaFunction(fn, { retryAttempts: 5 })],
+  const target = (event?: events.RuleTargetInput) => new targets.LambdaFunction(fn, { event, deadLetterQueue: deadLetters, retryAttempts: 8, maxEventAge: Duration.minutes(15) });
+  const rules = [
+    new events.Rule(scope, id + 'Events', {
+      description: "Feeds the line's pipeline and stage events to its DORA function",
+      eventPattern: {
+        source: ['aws.codepipeline'],
+        detailType: ['CodePipeline Pipeline Execution State Change', 'CodePipeline Stage Execution State Change'],
+        detail: { pipeline: [pipeline.pipelineName] },
+      },
+      targets: [target()],
+    }),
+    new events.Rule(scope, id + 'Tick', {
+      description: 'Lets the line\'s DORA function publish the metrics that waited for late events',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [target(events.RuleTargetInput.fromObject({ source: 'velocity.dora', 'detail-type': 'Velocity DORA Tick', detail: { pipeline: pipeline.pipelineName } }))],
+    }),
+  ];
+  const alarm = (alarmId: string, metric: cloudwatch.IMetric, alarmDescription: string) => new cloudwatch.Alarm(d, alarmId, {
+    metric, threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, alarmDescription,
   });
+  const lost: Record<string, cloudwatch.IMetric> = { lambda: fn.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: Duration.minutes(5) }) };
+  let expr = 'FILL(lambda, 0)';
+  rules.forEach((r, i) => {
+    lost['rule' + i] = new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'InvocationsFailedToBeSentToDlq', dimensionsMap: { RuleName: r.ruleName }, statistic: 'Sum', period: Duration.minutes(5) });
+    expr += ` + FILL(rule${i}, 0)`;
+  });
+  return [
+    alarm('DeadLettersAlarm', deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }), 'Events of the line are missing from its DORA metrics.'),
+    alarm('ErrorsAlarm', fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(15) }), 'The DORA function failed in the last 15 minutes.'),
+    alarm('LostEventsAlarm', new cloudwatch.MathExpression({ expression: expr, usingMetrics: lost, label: 'Events lost', period: Duration.minutes(5) }), 'Events of the line were lost.'),
+  ];
 }
 
 // The reasons recorded for the findings on resources aws-cdk-lib and CDK
@@ -432,7 +464,8 @@ const knownFindings: [string, Rule][] = [
 
 /** Log groups in the template for the jobs and functions that have none (pipeline/logs.go). */
 function explicitLogs(line: Construct, stack: Stack) {
-  const roots: Construct[] = [line];
+  // The line's own constructs only: the stages are synthesized already.
+  const roots: Construct[] = line.node.children.filter((c) => !(c instanceof Stage)) as Construct[];
   const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (handler) roots.push(handler as Construct);
   let jobs: logs.LogGroup | undefined;
