@@ -184,8 +184,6 @@ func (l *AssemblyLine) build(p Props) {
 type lineStage struct {
 	name       string
 	production bool
-	// prop is the prop that sets the stage, for messages.
-	prop       string
 	gate       stages.Gate
 	protection stages.Setting
 	envs       []*deployed
@@ -238,7 +236,7 @@ func (l *AssemblyLine) planStaging(p Props) *lineStage {
 		return nil
 	}
 	d := p.Staging
-	ls := &lineStage{name: d.Name, prop: "Staging", gate: d.Gate, protection: d.TerminationProtection, pre: d.Pre}
+	ls := &lineStage{name: d.Name, gate: d.Gate, protection: d.TerminationProtection, pre: d.Pre}
 	env := l.deploy(p, ls, "Staging", d.Environment)
 	if env == nil {
 		return nil
@@ -255,7 +253,7 @@ func (l *AssemblyLine) planStaging(p Props) *lineStage {
 func (l *AssemblyLine) planProduction(p Props) []*lineStage {
 	var out []*lineStage
 	for _, w := range p.rollout() {
-		ls := &lineStage{name: w.Name, prop: w.prop, production: true, gate: w.Gate,
+		ls := &lineStage{name: w.Name, production: true, gate: w.Gate,
 			protection: w.TerminationProtection, pre: w.Pre, post: w.Post}
 		for j, e := range w.Environments {
 			env := l.deploy(p, ls, w.envProps[j], e)
