@@ -127,7 +127,7 @@ func (r resolver) govulncheck(c SecurityCheck) SecurityJob {
 		Install: []string{goInstall(govulncheckPackage, GovulncheckVersion)},
 		Commands: []string{
 			"cd " + r.moduleDir() + ` && rc=0 && { govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json" 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
-				`cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck("govulncheck", "0"),
+				scannerStderr + ` && ` + unreachableCheck("govulncheck", "0"),
 			r.judge(security.Govulncheck, "$VELOCITY_OUT/govulncheck.json", r.moduleDir(), th),
 		},
 	}
@@ -138,7 +138,7 @@ func (r resolver) govulncheck(c SecurityCheck) SecurityJob {
 // velocity-check to judge; any other failure fails the job.
 func osvCommand(format, output string) string {
 	return "cd " + srcDir + ` && rc=0 && { osv-scanner scan source -r --allow-no-lockfiles ` + format + ` --output-file "` + output + `" . 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
-		`cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck("osv-scanner", "1")
+		scannerStderr + ` && ` + unreachableCheck("osv-scanner", "1")
 }
 
 // unreachableCheck fails a scanner run that exited above okExit, and says
@@ -227,3 +227,9 @@ func suppressionsJSON(sups []security.Suppression) string {
 	}
 	return string(raw)
 }
+
+// scannerStderr copies the scanner's standard error to the log, at most
+// 64 KiB of it (a scanner that fails on every package can write
+// megabytes), and says so when it cuts.
+const scannerStderr = `{ head -c 65536 "$VELOCITY_OUT/scanner.err"; ` +
+	`[ "$(wc -c < "$VELOCITY_OUT/scanner.err")" -le 65536 ] || echo "... (the scanner's stderr is cut at 64 KiB)"; } >&2`

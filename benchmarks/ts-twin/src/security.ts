@@ -19,6 +19,9 @@ const GOSEC = 'v2.30.0';
 const GOVULNCHECK = 'v1.9.0';
 const CYCLONEDX_GOMOD = 'v1.10.0';
 const CHECKER = 'github.com/velocity-cdk/velocity/security/cmd/velocity-check';
+// The scanner's stderr in the log, at most 64 KiB (stages/security_jobs.go).
+const SCANNER_STDERR = '{ head -c 65536 "$VELOCITY_OUT/scanner.err"; ' +
+  '[ "$(wc -c < "$VELOCITY_OUT/scanner.err")" -le 65536 ] || echo "... (the scanner\'s stderr is cut at 64 KiB)"; } >&2';
 const SBOM_NAMESPACE = 'VelocitySBOM';
 const THRESHOLD = 'HIGH';
 const REPORTS_DIR = '.velocity-reports';
@@ -78,7 +81,7 @@ function resolve(): SecurityJob[] {
       install: [goInstall('golang.org/x/vuln/cmd/govulncheck', GOVULNCHECK)],
       commands: [
         `cd ${SRC} && rc=0 && { govulncheck -format json ./... > "$VELOCITY_OUT/govulncheck.json" 2> "$VELOCITY_OUT/scanner.err" || rc=$?; } && ` +
-          `cat "$VELOCITY_OUT/scanner.err" >&2 && ` + unreachableCheck('govulncheck', '0'),
+          SCANNER_STDERR + ' && ' + unreachableCheck('govulncheck', '0'),
         judge('govulncheck', '$VELOCITY_OUT/govulncheck.json', SRC, th),
       ],
     },
