@@ -41,12 +41,8 @@ func (e Environment) validate(ps *Problems) {
 	if e.Account != "" && !accountPattern.MatchString(e.Account) {
 		ps.Add("Account", e.Account, "a 12-digit AWS account ID")
 	}
-	switch {
-	case e.Region == "":
-	case !regionPattern.MatchString(e.Region):
-		ps.Add("Region", e.Region, `an AWS region such as "eu-west-1"`)
-	case !knownRegion(e.Region):
-		ps.Add("Region", e.Region, fmt.Sprintf(`an AWS region that exists, such as "eu-west-1" (aws-cdk-lib knows %d; this is none of them)`, len(knownRegions())))
+	if e.Region != "" && !knownRegion(e.Region) {
+		ps.Add("Region", e.Region, fmt.Sprintf(`an AWS region, such as "eu-west-1" (aws-cdk-lib knows %d; this is none of them)`, len(knownRegions)))
 	}
 }
 

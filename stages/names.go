@@ -13,7 +13,6 @@ var (
 	namePattern       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,49}$`)
 	actionNamePattern = regexp.MustCompile(`^[A-Za-z0-9.@_-]{1,100}$`)
 	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 	envVarPattern     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// Plaintext environment variables with these words in their name are
 	// almost always credentials; they belong in Secrets.
