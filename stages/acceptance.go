@@ -51,6 +51,9 @@ func (a *AcceptanceTests) Validate() error {
 		if a.Outputs[name] == "" {
 			ps.Add("Outputs["+name+"]", "", "the construct id of a CfnOutput in the staging stage")
 		}
+		if _, dup := a.Env[name]; dup {
+			ps.Add("Outputs["+name+"]", a.Outputs[name], "a name that is not also in Env")
+		}
 	}
 	return ps.Err()
 }
@@ -70,8 +73,27 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 	env := map[string]awscdk.CfnOutput{}
 	var ps Problems
 	if a.Outputs == nil {
-		for id, out := range found {
-			env[UpperSnake(id)] = out
+		// Every output, named after its id: two ids that become one name,
+		// or a name CodeBuild would refuse, need AcceptanceTests.Outputs.
+		from := map[string]string{}
+		for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+			out, ok := c.(awscdk.CfnOutput)
+			if !ok {
+				continue
+			}
+			id, path := *out.Node().Id(), *out.Node().Path()
+			name := UpperSnake(id)
+			switch {
+			case !validEnvVar(name):
+				ps.Add("Outputs", path, fmt.Sprintf("outputs whose ids make environment variable names: %s would be $%s; name it in AcceptanceTests.Outputs", id, name))
+			case inEnv(a.Job, name):
+				ps.Add("Outputs", path, fmt.Sprintf("outputs whose environment variable names are not also set in Env or Secrets: %s would be $%s", id, name))
+			case from[name] != "":
+				ps.Add("Outputs", path, fmt.Sprintf("outputs whose ids make distinct environment variable names: %s and %s both become $%s; choose in AcceptanceTests.Outputs", from[name], path, name))
+			default:
+				env[name] = out
+			}
+			from[name] = path
 		}
 	}
 	for name, id := range a.Outputs {
@@ -89,6 +111,13 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 		reportGroup: newReportGroup(scope, "AcceptanceTests"),
 		outputs:     env,
 	}), ps.Err()
+}
+
+// inEnv reports whether the job sets name itself, in Env or Secrets.
+func inEnv(j Job, name string) bool {
+	_, env := j.Env[name]
+	_, secret := j.Secrets[name]
+	return env || secret
 }
 
 // cfnOutputs returns the CfnOutputs of the stage's stacks by construct id.

@@ -36,10 +36,15 @@ const DefaultApprovalComment = "Staging passed its acceptance tests. Approve to 
 // Validate reports every invalid setting of the approval.
 func (a *Approval) Validate() error {
 	var ps Problems
+	seen := map[string]bool{}
 	for i, e := range a.Emails {
-		if !ValidEmail(e) {
+		switch {
+		case !ValidEmail(e):
 			ps.Add(fmt.Sprintf("Emails[%d]", i), e, "an email address like team@example.com")
+		case seen[e]:
+			ps.Add(fmt.Sprintf("Emails[%d]", i), e, "each address once (it repeats an earlier entry)")
 		}
+		seen[e] = true
 	}
 	// CodePipeline counts characters, not bytes: 300 "é" are 300.
 	if runes := []rune(a.Comment); len(runes) > 500 {

@@ -49,11 +49,13 @@ func (b *Build) preset() *Preset {
 func (b *Build) Validate() error {
 	var ps Problems
 	b.Job.validate(&ps)
-	if b.Directory != "" && (path.IsAbs(b.Directory) || strings.Contains(b.Directory, "..") || strings.ContainsAny(b.Directory, " \t\n'\"$`")) {
+	if b.Directory != "" && (path.IsAbs(b.Directory) || strings.Contains(b.Directory, "..") || strings.ContainsAny(b.Directory, " \t\n'\"$`\\")) {
 		ps.Add("Directory", b.Directory, `a relative path inside the repository, e.g. "infra"`)
 	}
-	if p := b.preset(); b.Commands == nil && len(p.Analyze)+len(p.Test)+len(p.Synth) == 0 {
-		ps.Add("Commands", "[]", "commands that test and synthesize the app (the preset "+p.Name+" has none)")
+	if b.Preset != nil {
+		var pps Problems
+		b.Preset.validate(&pps, b.Commands == nil)
+		ps.Nest("Preset", pps)
 	}
 	for _, k := range sortedKeys(b.Context) {
 		if k == "" || strings.ContainsAny(k, "= \t\n") {

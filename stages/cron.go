@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cronSpec is what one field of a CodePipeline cron expression admits.
@@ -49,6 +50,36 @@ func cronProblem(expr string) string {
 	}
 	if fields[3] != "?" && fields[5] != "?" && fields[3] != "*" && fields[5] != "*" {
 		return `day-of-month or day-of-week must be "?" (or "*")`
+	}
+	return neverOpens(fields, time.Now().UTC().Year())
+}
+
+// daysIn is the most days each month has (February in a leap year).
+var daysIn = [...]int{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// neverOpens catches windows that are well-formed but match no time: a
+// day the one month given does not have (30 FEB), or only years that are
+// past.
+func neverOpens(fields []string, thisYear int) string {
+	day, dayErr := strconv.Atoi(fields[3])
+	if month, ok := cronSpecs[4].value(fields[4]); ok && dayErr == nil && day > daysIn[month-1] {
+		return fmt.Sprintf("%s has no day %d: the window never opens", cronSpecs[4].names[month-1], day)
+	}
+	if len(fields) == 7 && fields[6] != "*" {
+		newest := 0
+		for _, item := range strings.Split(fields[6], ",") {
+			base, _, _ := strings.Cut(item, "/")
+			_, hi, isRange := strings.Cut(base, "-")
+			if !isRange {
+				hi = base
+			}
+			if y, err := strconv.Atoi(hi); err == nil && y > newest {
+				newest = y
+			}
+		}
+		if newest < thisYear {
+			return fmt.Sprintf("every year it names is past (the latest is %d): the window never opens", newest)
+		}
 	}
 	return ""
 }

@@ -30,6 +30,12 @@ func TestCronFieldsAreCheckedAgainstTheirRanges(t *testing.T) {
 		{"0 * * ? * *", false},
 		{"* * * 1 * MON", false},
 		{"* * * ?", false},
+		{"* * 9-16 30 FEB ?", false},
+		{"* * 9-16 29 FEB ?", true},
+		{"* * 9-16 31 4 ?", false},
+		{"* * 9-16 ? * MON-FRI 2001", false},
+		{"* * 9-16 ? * MON-FRI 2001-2003,2010", false},
+		{"* * 9-16 ? * MON-FRI 2025-2199", true},
 	} {
 		if got := cronProblem(c.expr) == ""; got != c.valid {
 			t.Errorf("cron %q: valid = %v, want %v (%s)", c.expr, got, c.valid, cronProblem(c.expr))

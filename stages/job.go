@@ -57,16 +57,11 @@ const (
 )
 
 func (j *Job) validate(ps *Problems) {
+	validRelative(ps, "TestReports", j.TestReports, `a glob relative to $REPORTS_DIR, e.g. "**/*.xml"`)
 	validCommands(ps, "Install", j.Install)
 	validCommands(ps, "Commands", j.Commands)
 	validComputeType(ps, "ComputeType", j.ComputeType)
-	for _, name := range sortedKeys(j.Env) {
-		if !validEnvVar(name) {
-			ps.Add("Env", name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
-		} else if secretishPattern.MatchString(name) {
-			ps.Add("Env["+name+"]", "<redacted>", "no plaintext credentials: move "+name+" to Secrets (stages.FromSecretsManager or stages.FromParameterStore)")
-		}
-	}
+	validEnv(ps, "Env", j.Env)
 	for _, name := range sortedKeys(j.Secrets) {
 		if !validEnvVar(name) {
 			ps.Add("Secrets", name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
@@ -80,6 +75,18 @@ func (j *Job) validate(ps *Problems) {
 		ps.Add("Timeout", j.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
 	}
 	j.Runtimes.validate("Runtimes", ps)
+}
+
+// validEnv checks plaintext environment variables: valid names, and no
+// name that looks like a credential.
+func validEnv(ps *Problems, prop string, env map[string]string) {
+	for _, name := range sortedKeys(env) {
+		if !validEnvVar(name) {
+			ps.Add(prop, name, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*, not CODEBUILD_*)")
+		} else if secretishPattern.MatchString(name) {
+			ps.Add(prop+"["+name+"]", "<redacted>", "no plaintext credentials: move "+name+" to Secrets (stages.FromSecretsManager or stages.FromParameterStore)")
+		}
+	}
 }
 
 // validCommands checks that each command has something to run: a blank

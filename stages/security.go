@@ -204,6 +204,9 @@ func (s *SecurityChecks) Validate() error {
 		if c.check.Commands != nil && len(c.check.Commands) == 0 {
 			ps.Add(string(c.kind)+".Commands", "[]", "at least one command (leave Commands nil for the ready-made scanner)")
 		}
+		if len(c.check.Install) > 0 && c.check.Commands == nil {
+			ps.Add(string(c.kind)+".Install", strings.Join(c.check.Install, "; "), "Commands too: Install belongs to a check of your own (the ready-made scanner installs itself)")
+		}
 	}
 	for i, sup := range s.Suppressions {
 		if err := sup.Validate(); err != nil {

@@ -10,6 +10,8 @@ package codebuild
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,6 +87,10 @@ func (im *Image) Version(runtime string, picked map[string]string) (version stri
 
 // Offered returns the runtime-versions values the image offers for
 // runtime, oldest first.
+// RuntimeNames returns the runtimes the image offers, in order.
+func (im *Image) RuntimeNames() []string { return slices.Sorted(maps.Keys(im.Runtimes)) }
+
+// Offered returns the versions of runtime the image offers.
 func (im *Image) Offered(runtime string) []string {
 	var out []string
 	for v := range im.Runtimes[runtime] {
