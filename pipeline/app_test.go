@@ -62,6 +62,13 @@ func buildCases() []buildCase {
 		{"App ignores the id", pipeline.Props{App: ignoresID}, []string{"App: \"Staging\"", "with the id it is given"}},
 		{"App panics", pipeline.Props{App: panics}, []string{"App: \"Staging\"", "it panicked: config file service.yaml not found"}},
 		{"aws-cdk-lib refuses the App's code", pipeline.Props{App: inlineCode}, []string{"App: \"Staging\"", "it panicked: "}},
+		{"PostWithOutputs panics", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
+			PostWithOutputs: func(stages.Outputs) []pipelines.Step { panic("no load test config") }}}, []string{"Staging.PostWithOutputs", "it panicked: no load test config"}},
+		{"PostWithOutputs reads an output the stage lacks", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
+			PostWithOutputs: func(out stages.Outputs) []pipelines.Step {
+				return []pipelines.Step{pipelines.NewShellStep(jsii.String("Load"), &pipelines.ShellStepProps{
+					Commands: jsii.Strings("make load"), EnvFromCfnOutputs: &map[string]awscdk.CfnOutput{"URL": out["Url"]}})}
+			}}}, []string{"Staging.PostWithOutputs", "the stage's outputs are"}},
 		{"step named like the acceptance tests", pipeline.Props{Acceptance: stages.GoAcceptanceTests("./acceptance/..."),
 			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("AcceptanceTests")}}, []string{`Staging: "AcceptanceTests"`, "acceptance tests are AcceptanceTests"}},
 		{"step named like the permissions check", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: shell("PermissionsCheck")},

@@ -43,6 +43,9 @@ type AssemblyLine struct {
 	Monitor *monitoring.LineMonitor
 
 	diagram string
+	// environments are the places the line deploys to, for the checks of
+	// other lines in the same app.
+	environments []stages.Environment
 }
 
 // New creates an assembly line in scope. Invalid props do not panic: every
@@ -60,6 +63,11 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 	// without the jsii runtime's JavaScript stack frame.
 	line.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
 
+	if !inStack(line) {
+		line.report(stages.Problems{{Prop: "scope", Value: *scope.Node().Path(),
+			Want: "a construct inside an awscdk.Stack (the line's pipeline stack), e.g. pipeline.New(stack, \"Line\", props)"}})
+		return line
+	}
 	if props == nil {
 		props = &Props{}
 	}
@@ -85,6 +93,9 @@ func (l *AssemblyLine) report(problems stages.Problems) {
 }
 
 func (l *AssemblyLine) build(p Props) {
+	for _, env := range deployEnvironments(p) {
+		l.environments = append(l.environments, env.Environment)
+	}
 	l.Key = newKey(l)
 	logs := newAccessLogsBucket(l)
 	l.ArtifactBucket = newArtifactBucket(l, l.Key, logs)

@@ -15,6 +15,13 @@ func environmentProblems(scope constructs.Construct, p Props) stages.Problems {
 	stack := awscdk.Stack_Of(scope)
 	account := !*awscdk.Token_IsUnresolved(stack.Account())
 	region := !*awscdk.Token_IsUnresolved(stack.Region())
+	if p.Alerts != nil {
+		home := awscdk.Stack_Of(p.Alerts)
+		if *home.Account() != *stack.Account() || *home.Region() != *stack.Region() {
+			ps.Add("Alerts", *p.Alerts.Node().Path(), "an Alerts in the pipeline's account and region ("+*stack.StackName()+"): the line's alarms and rules publish to it there")
+		}
+	}
+	ps = append(ps, otherLineProblems(scope, p)...)
 	for _, env := range deployEnvironments(p) {
 		if env.Account != "" && !account {
 			ps.Add(env.prop+".Account", env.Account, "no Account, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own account to deploy across accounts")
@@ -61,4 +68,53 @@ func crossAccount(scope constructs.Construct, p Props) bool {
 		}
 	}
 	return false
+}
+
+// inStack reports whether c is inside a stack: the line's resources must
+// be, and aws-cdk-lib would otherwise panic at its first resource.
+func inStack(c constructs.IConstruct) bool {
+	for _, s := range *c.Node().Scopes() {
+		if _, ok := s.(awscdk.Stack); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// otherLineProblems checks the line against the other lines of the app:
+// two lines that deploy a stage of the same name to the same place would
+// deploy CloudFormation stacks of the same names there (a stage's stacks
+// are named <stage>-<stack>), each overwriting the other's.
+func otherLineProblems(scope constructs.Construct, p Props) stages.Problems {
+	var ps stages.Problems
+	mine := map[string]string{}
+	for _, env := range deployEnvironments(p) {
+		mine[env.Name+" at "+placeIn(scope, env.Environment)] = env.prop
+	}
+	for _, c := range *awscdk.Stage_Of(scope).Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		other, ok := c.(*AssemblyLine)
+		if !ok || other.Pipeline == nil || *other.Node().Path() == *scope.Node().Path() {
+			continue
+		}
+		for _, env := range other.environments {
+			if prop, clash := mine[env.Name+" at "+placeIn(other, env)]; clash {
+				ps.Add(prop+".Name", env.Name, "a name the line "+*other.Node().Path()+" does not deploy to the same account and region: the stacks of both would be named "+env.Name+"-<stack> there and overwrite each other")
+			}
+		}
+	}
+	return ps
+}
+
+// placeIn names where env deploys, with the stack's own account and
+// region for those it leaves unset.
+func placeIn(scope constructs.Construct, env stages.Environment) string {
+	stack := awscdk.Stack_Of(scope)
+	account, region := env.Account, env.Region
+	if account == "" {
+		account = *stack.Account()
+	}
+	if region == "" {
+		region = *stack.Region()
+	}
+	return account + "/" + region
 }

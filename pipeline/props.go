@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/stages"
 )
@@ -174,6 +175,18 @@ func (p Props) problems() stages.Problems {
 		ps.NestError(fmt.Sprintf("Waves[%d]", i), w.Validate())
 	}
 	p.nameProblems(&ps)
+	p.stepProblems(&ps)
+	for i, a := range p.StageAspects {
+		if a == nil {
+			ps.Add(fmt.Sprintf("StageAspects[%d]", i), "nil", "an awscdk.IAspect")
+		}
+	}
+	switch {
+	case len(p.AlertEmails) > 0 && p.NoMonitoring:
+		ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "no AlertEmails with NoMonitoring: nothing would send them an alert")
+	case len(p.AlertEmails) > 0 && p.Alerts != nil:
+		ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "no AlertEmails with Alerts: subscribe them through monitoring.AlertsProps.Emails of the Alerts you pass")
+	}
 	if p.Alerts == nil && !p.NoMonitoring {
 		if err := (&monitoring.AlertsProps{Emails: p.AlertEmails}).Validate(); err != nil {
 			ps.Add("AlertEmails", strings.Join(p.AlertEmails, ","), "email addresses SNS can subscribe: "+err.Error())
@@ -222,6 +235,50 @@ func (p Props) lineSteps() []propStep {
 	return append(steps, propStep{"Security", security})
 }
 
+// placeOf names where env deploys, an unset account or region being the
+// pipeline's: two production environments at one place would deploy the
+// same stacks twice.
+func placeOf(env stages.Environment) string {
+	account, region := env.Account, env.Region
+	if account == "" {
+		account = "the pipeline's account"
+	}
+	if region == "" {
+		region = "the pipeline's region"
+	}
+	return account + "/" + region
+}
+
+// stepProblems checks that no step is used twice: CDK Pipelines would
+// find a dependency cycle between the two stages.
+func (p Props) stepProblems(ps *stages.Problems) {
+	type list struct {
+		prop  string
+		steps []pipelines.Step
+	}
+	var lists []list
+	if p.Staging != nil {
+		lists = append(lists, list{"Staging.Pre", p.Staging.Pre}, list{"Staging.Post", p.Staging.Post})
+	}
+	for _, w := range p.rollout() {
+		lists = append(lists, list{w.prop + ".Pre", w.Pre}, list{w.prop + ".Post", w.Post})
+	}
+	seen := map[pipelines.Step]string{}
+	for _, l := range lists {
+		for i, s := range l.steps {
+			if s == nil {
+				continue
+			}
+			prop := fmt.Sprintf("%s[%d]", l.prop, i)
+			if other, dup := seen[s]; dup {
+				ps.Add(prop, *s.Id(), "a step of its own: it is "+other+" too (create one step per stage)")
+				continue
+			}
+			seen[s] = prop
+		}
+	}
+}
+
 // named is one name the line uses: a CDK stage id or a pipeline stage name.
 type named struct{ prop, name string }
 
@@ -242,10 +299,7 @@ func (p Props) nameProblems(ps *stages.Problems) {
 			if len(w.Environments) > 1 || env.Name != w.Name {
 				names = append(names, named{prop + ".Name", env.Name})
 			}
-			if env.Account == "" && env.Region == "" {
-				continue
-			}
-			place := env.Account + "/" + env.Region
+			place := placeOf(env)
 			if other, dup := places[place]; dup {
 				ps.Add(prop, place, "an account and region not already deployed by "+other)
 			}

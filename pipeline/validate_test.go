@@ -94,6 +94,24 @@ func rejectCases() []rejectCase {
 		{"blank install command", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Install: []string{"  \t"}}}}, "Build.Install[0]", "  \t"},
 		{"blank acceptance command", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{" "}}}}, "Acceptance.Commands[0]", " "},
 		{"cron out of range", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* 99 25 ? FOO BAR"}}}}, "Staging.Window.Cron", "* 99 25 ? FOO BAR"},
+		{"duplicate approval email", &pipeline.Props{App: noStage, Approval: &stages.Approval{Emails: []string{"rel@example.com", "rel@example.com"}}}, "Approval.Emails[1]", "rel@example.com"},
+		{"nil stage aspect", &pipeline.Props{App: noStage, StageAspects: []awscdk.IAspect{nil}}, "StageAspects[0]", "nil"},
+		{"one step in two stages", func() *pipeline.Props {
+			smoke := []pipelines.Step{shell("Smoke")}
+			return &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Post: smoke},
+				Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Post: smoke}}
+		}(), "Production.Post[0]", "Smoke"},
+		{"alert emails without monitoring", &pipeline.Props{App: noStage, NoMonitoring: true, AlertEmails: []string{"team@example.com"}}, "AlertEmails", "team@example.com"},
+		{"two production environments at one place", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}},
+			Waves: []*stages.Wave{{Name: "All", Environments: []stages.Environment{{Name: "ProdA"}, {Name: "ProdB"}}}}}, "Waves[0].Environments[1]", "the pipeline's account/the pipeline's region"},
+		{"preset without synth", &pipeline.Props{App: noStage, Build: &stages.Build{Preset: &stages.Preset{Name: "Rust", Install: []string{"cargo fetch"}, Test: []string{"cargo test"}}}}, "Build.Preset.Synth", "[]"},
+		{"runtime the image lacks", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Runtimes: stages.Runtimes{"haskell": "9"}}}}, "Build.Runtimes", "haskell"},
+		{"test reports outside the reports directory", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{TestReports: "../x/*.xml"}}}, "Build.TestReports", "../x/*.xml"},
+		{"backslash in the build directory", &pipeline.Props{App: noStage, Build: &stages.Build{Directory: `infra\`}}, "Build.Directory", `infra\`},
+		{"scanner install without commands", &pipeline.Props{App: noStage, Security: &stages.SecurityChecks{SAST: stages.SecurityCheck{Install: []string{"pip install semgrep"}}}}, "Security.SAST.Install", "pip install semgrep"},
+		{"window on a day february lacks", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 30 FEB ?"}}}}, "Staging.Window.Cron", "* * 9-16 30 FEB ?"},
+		{"window in past years only", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 ? * MON-FRI 2001"}}}}, "Staging.Window.Cron", "* * 9-16 ? * MON-FRI 2001"},
+		{"acceptance output also in env", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}, Env: map[string]string{"ENDPOINT": "x"}}, Outputs: map[string]string{"ENDPOINT": "Endpoint"}}}, "Acceptance.Outputs[ENDPOINT]", "Endpoint"},
 		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
 }

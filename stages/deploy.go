@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
@@ -105,13 +106,35 @@ func postSteps(post []pipelines.Step, more func(Outputs) []pipelines.Step, stage
 	if more == nil {
 		return post, nil
 	}
-	extra := more(StageOutputs(stage))
 	var ps Problems
+	extra, panicked := callPostWithOutputs(more, stage)
+	if panicked != "" {
+		ps.Add("PostWithOutputs", *stage.StageName(), "a function that returns the post steps without a panic; it panicked: "+panicked)
+		return post, ps
+	}
 	validateSteps(&ps, namedSteps{"Post", post}, namedSteps{"PostWithOutputs", extra})
 	if len(ps) > 0 {
 		return post, ps // synth fails with the problems; nothing invalid reaches CDK Pipelines
 	}
 	return append(append([]pipelines.Step{}, post...), extra...), nil
+}
+
+// callPostWithOutputs calls the team's function with the stage's outputs,
+// and returns the first line of its panic, if it panics: a step built from
+// an output the stage does not have (a nil CfnOutput) panics in jsii.
+func callPostWithOutputs(more func(Outputs) []pipelines.Step, stage awscdk.Stage) (steps []pipelines.Step, panicked string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprint(r)
+			if err, ok := r.(error); ok {
+				msg = err.Error()
+			}
+			msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
+			outputs := sortedKeys(StageOutputs(stage))
+			steps, panicked = nil, msg+" (the stage's outputs are "+strings.Join(outputs, ", ")+")"
+		}
+	}()
+	return more(StageOutputs(stage)), ""
 }
 
 // Validate reports every invalid setting of the deploy step, joined into

@@ -283,7 +283,7 @@ func FuzzBuild(f *testing.F) {
 			}
 		}
 		ps := problem.From(b.Validate())
-		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "Directory", "Context")
+		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "TestReports", "Directory", "Context", "Preset")
 		sameProblems(t, ps, problem.From(b.Validate()))
 		checkJob(t, ps, b.Job)
 		if b.Commands != nil && len(b.Commands) == 0 && len(find(ps, "Commands")) == 0 {
@@ -309,7 +309,7 @@ func FuzzAcceptanceTests(f *testing.F) {
 			Outputs: pairs(outputs),
 		}
 		ps := problem.From(a.Validate())
-		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "Outputs")
+		checkProblems(t, ps, "Install", "Commands", "Env", "Secrets", "Timeout", "TestReports", "Outputs")
 		sameProblems(t, ps, problem.From(a.Validate()))
 		checkJob(t, ps, a.Job)
 		if len(a.Commands) == 0 && len(find(ps, "Commands")) == 0 {

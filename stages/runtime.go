@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,10 +52,10 @@ func (r Runtimes) validate(prop string, ps *Problems) {
 		switch {
 		case strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t\n:"):
 			ps.Add(prop, name, "a CodeBuild runtime name such as golang, nodejs or python")
-		case offered == nil:
+		case offered == nil && !slices.Contains(image.OtherRuntimes, name):
 			ps.Add(prop, name, fmt.Sprintf("a runtime %s offers: %s", image.Name, strings.Join(image.RuntimeNames(), ", ")))
 		case name == "golang" && v == GoModRuntime:
-		case offered[v] == "":
+		case offered != nil && offered[v] == "":
 			ps.Add(prop+"["+name+"]", v, fmt.Sprintf("a version %s offers: %s", image.Name, strings.Join(image.Offered(name), ", ")))
 		case strings.TrimSpace(v) == "":
 			ps.Add(prop+"["+name+"]", v, "a version, e.g. "+image.Newest("nodejs")+" for nodejs")

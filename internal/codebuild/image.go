@@ -29,6 +29,9 @@ type Image struct {
 	// the value a buildspec writes ("1.26", "22"), then the version it
 	// switches to.
 	Runtimes map[string]map[string]string
+	// OtherRuntimes are the image's other runtime-versions names, whose
+	// versions Velocity does not track (its presets do not use them).
+	OtherRuntimes []string
 	// NPM is the npm each Node.js version comes with.
 	NPM map[string]string
 	// GOPATH is the image's GOPATH: Go modules are cached under
@@ -51,6 +54,7 @@ var Standard7 = &Image{
 		"nodejs": "18.20.8",
 		"python": "3.11.15",
 	},
+	OtherRuntimes: []string{"dotnet", "java", "php", "ruby"},
 	Runtimes: map[string]map[string]string{
 		"golang": {
 			"1.20": "1.20.14", "1.21": "1.21.13", "1.22": "1.22.12", "1.23": "1.23.12",
@@ -88,7 +92,9 @@ func (im *Image) Version(runtime string, picked map[string]string) (version stri
 // Offered returns the runtime-versions values the image offers for
 // runtime, oldest first.
 // RuntimeNames returns the runtimes the image offers, in order.
-func (im *Image) RuntimeNames() []string { return slices.Sorted(maps.Keys(im.Runtimes)) }
+func (im *Image) RuntimeNames() []string {
+	return slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(im.Runtimes)), im.OtherRuntimes...)))
+}
 
 // Offered returns the versions of runtime the image offers.
 func (im *Image) Offered(runtime string) []string {
