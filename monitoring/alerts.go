@@ -168,7 +168,7 @@ func NewAlerts(scope constructs.Construct, id string, props *AlertsProps) *Alert
 	if props == nil {
 		props = &AlertsProps{}
 	}
-	if ps := props.problems(); len(ps) > 0 {
+	if ps := append(scopeProblems(a, "NewAlerts"), props.problems()...); len(ps) > 0 {
 		for _, p := range ps {
 			awscdk.Annotations_Of(a).AddError(jsii.String(p.Error()))
 		}

@@ -14,7 +14,11 @@ const notAGateMetadata = "velocity:not-a-gate"
 // monitor of the alerts topic, the account-wide Lambda concurrency, and the
 // API 4XX rate (the acceptance tests send bad requests on purpose). reason
 // is recorded in the construct metadata.
+// A nil alarm is left alone.
 func NotAGate(alarm constructs.IConstruct, reason string) {
+	if alarm == nil {
+		return
+	}
 	alarm.Node().AddMetadata(jsii.String(notAGateMetadata), reason, nil)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/problem"
@@ -24,6 +25,17 @@ type Problem = problem.Problem
 // has children, since context is read from the scope at creation.
 func userErrorsOnly(c constructs.Construct) {
 	c.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
+}
+
+// scopeProblems reports a construct created outside a stack: its
+// resources must be in one, and aws-cdk-lib would panic at the first.
+func scopeProblems(c constructs.Construct, call string) []Problem {
+	for _, s := range *c.Node().Scopes() {
+		if _, ok := s.(awscdk.Stack); ok {
+			return nil
+		}
+	}
+	return []Problem{{Prop: "scope", Value: *c.Node().Path(), Want: "a construct inside an awscdk.Stack, e.g. monitoring." + call + "(stack, ...)"}}
 }
 
 // unresolved reports whether s is a CDK token (a CloudFormation parameter,

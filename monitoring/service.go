@@ -96,7 +96,11 @@ func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMoni
 	// its children and be found in the construct tree.
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
 	userErrorsOnly(m)
-	if ps := props.problems(); len(ps) > 0 {
+	ps := append(scopeProblems(m, "NewServiceMonitor"), props.problems()...)
+	if len(ps) == 0 && props != nil {
+		ps = append(ps, sameNameProblems(m, props.Name)...)
+	}
+	if len(ps) > 0 {
 		for _, p := range ps {
 			awscdk.Annotations_Of(m).AddError(jsii.String(p.Error()))
 		}
@@ -168,5 +172,18 @@ func catchJSII(f func()) (err error) {
 		}
 	}()
 	f()
+	return nil
+}
+
+// sameNameProblems reports another monitor of the same name in the stack:
+// their dashboards (and the names in their alarm descriptions) would be
+// one and the same.
+func sameNameProblems(m *ServiceMonitor, name string) []Problem {
+	for _, c := range *awscdk.Stack_Of(m).Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		other, ok := c.(*ServiceMonitor)
+		if ok && other.ok && other.name == name && *other.Node().Path() != *m.Node().Path() {
+			return []Problem{{Prop: "Name", Value: name, Want: "a name no other ServiceMonitor of the stack has (" + *other.Node().Path() + " has it): their dashboards would be one"}}
+		}
+	}
 	return nil
 }

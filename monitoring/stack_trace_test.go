@@ -44,3 +44,23 @@ func stringsOf(p []*string) []string {
 	}
 	return out
 }
+
+// A monitor outside a stack, and two monitors of one name in a stack, are
+// synth errors rather than panics or one dashboard for both.
+func TestMonitorScopeAndName(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	outside := monitoring.NewServiceMonitor(app, "Monitor", &monitoring.ServiceMonitorProps{Name: "orders"})
+	alerts := monitoring.NewAlerts(app, "Alerts", &monitoring.AlertsProps{Emails: []string{"team@example.com"}})
+	stack := awscdk.NewStack(app, jsii.String("Service"), nil)
+	monitoring.NewServiceMonitor(stack, "First", &monitoring.ServiceMonitorProps{Name: "orders"})
+	second := monitoring.NewServiceMonitor(stack, "Second", &monitoring.ServiceMonitorProps{Name: "orders"})
+	for _, c := range []constructs.IConstruct{outside, alerts, second} {
+		found := false
+		for _, e := range *c.Node().Metadata() {
+			found = found || *e.Type == "aws:cdk:error"
+		}
+		if !found {
+			t.Errorf("%s: no synth error", *c.Node().Path())
+		}
+	}
+}

@@ -56,3 +56,26 @@ func ExampleRegex() {
 	// Output:
 	// {"rules_to_suppress":[{"applies_to":["Action::s3:GetObject*",{"regex":"/^Resource::\u003cArtifactBucket[0-9A-F]{8}\\.Arn\u003e/\\*$/g"}],"id":"AwsSolutions-IAM5","reason":"Reads only the objects under the build's own prefix"}]}
 }
+
+// A rule cdk-nag would refuse is a synth error on the construct, not a
+// crash of cdk-nag later.
+func TestRulesCdkNagRefusesAreErrors(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Site"), nil)
+	bucket := awss3.NewBucket(stack, jsii.String("Assets"), nil)
+	nag.Suppress(bucket, false, nag.Rule{ID: "AwsSolutions-S1", Reason: "logs"},
+		nag.Rule{ID: "AwsSolutions-S2", Reason: "A reason long enough", AppliesTo: []string{nag.Regex("(")}})
+	nag.Suppress(nil, false, nag.Rule{ID: "AwsSolutions-S1", Reason: "nothing to suppress on"})
+	errors := 0
+	for _, e := range *bucket.Node().Metadata() {
+		if *e.Type == "aws:cdk:error" {
+			errors++
+		}
+	}
+	if errors != 2 {
+		t.Errorf("%d errors, want 2 (a short reason, a bad pattern)", errors)
+	}
+	if md := bucket.Node().DefaultChild().(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag")); md != nil {
+		t.Errorf("refused rules were recorded: %v", md)
+	}
+}

@@ -9,6 +9,8 @@
 package nag
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -34,8 +36,17 @@ const metadataKey = "cdk_nag"
 
 // Suppress records rules on the CloudFormation resource behind c (its
 // default child), or on every CloudFormation resource under c when
-// children is true.
+// children is true. A rule cdk-nag would refuse (a reason shorter than 10
+// characters, a Regex that does not compile) is not recorded: it is a
+// synth error on c instead. A nil c, or one without CloudFormation
+// resources, is left alone.
 func Suppress(c constructs.IConstruct, children bool, rules ...Rule) {
+	if c == nil {
+		return
+	}
+	if rules = usable(c, rules); len(rules) == 0 {
+		return
+	}
 	for _, res := range resources(c, children) {
 		existing := []interface{}{}
 		if md, ok := res.GetMetadata(jsii.String(metadataKey)).(map[string]interface{}); ok {
@@ -79,4 +90,28 @@ func resources(c constructs.IConstruct, children bool) []awscdk.CfnResource {
 		return []awscdk.CfnResource{r}
 	}
 	return nil
+}
+
+// usable returns the rules cdk-nag accepts, and reports the others on c.
+func usable(c constructs.IConstruct, rules []Rule) []Rule {
+	var out []Rule
+	for _, r := range rules {
+		problem := ""
+		if len(strings.TrimSpace(r.Reason)) < 10 {
+			problem = "a reason of 10 characters or more (cdk-nag refuses shorter ones)"
+		}
+		for _, a := range r.AppliesTo {
+			if p, ok := strings.CutPrefix(a, regexPrefix); ok {
+				if _, err := regexp.Compile(p); err != nil {
+					problem = "AppliesTo patterns that compile: " + err.Error()
+				}
+			}
+		}
+		if problem != "" {
+			awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("nag.Suppress: rule %q on %s needs %s", r.ID, *c.Node().Path(), problem)))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -53,6 +53,13 @@ func buildCases() []buildCase {
 			Handler: jsii.String("bootstrap"), Code: awslambda.Code_FromInline(jsii.String("exit 0"))})
 		return stage
 	}
+	twoURLs := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+		stage := bucketApp(scope, id, env)
+		stack := stages.Stacks(stage)[0]
+		awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: jsii.String("https://a.example.com/")})
+		awscdk.NewCfnOutput(stack, jsii.String("API_URL"), &awscdk.CfnOutputProps{Value: jsii.String("https://b.example.com/")})
+		return stage
+	}
 	shell := func(id string) []pipelines.Step {
 		return []pipelines.Step{pipelines.NewShellStep(jsii.String(id), &pipelines.ShellStepProps{Commands: jsii.Strings("true")})}
 	}
@@ -62,6 +69,8 @@ func buildCases() []buildCase {
 		{"App ignores the id", pipeline.Props{App: ignoresID}, []string{"App: \"Staging\"", "with the id it is given"}},
 		{"App panics", pipeline.Props{App: panics}, []string{"App: \"Staging\"", "it panicked: config file service.yaml not found"}},
 		{"aws-cdk-lib refuses the App's code", pipeline.Props{App: inlineCode}, []string{"App: \"Staging\"", "it panicked: "}},
+		{"two outputs become one acceptance-test variable", pipeline.Props{App: twoURLs, Acceptance: stages.GoAcceptanceTests("./acceptance/...")},
+			[]string{"Acceptance.Outputs", "both become $API_URL"}},
 		{"PostWithOutputs panics", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
 			PostWithOutputs: func(stages.Outputs) []pipelines.Step { panic("no load test config") }}}, []string{"Staging.PostWithOutputs", "it panicked: no load test config"}},
 		{"PostWithOutputs reads an output the stage lacks", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},

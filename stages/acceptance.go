@@ -73,27 +73,35 @@ func (a *AcceptanceTests) Step(scope constructs.Construct, input pipelines.IFile
 	env := map[string]awscdk.CfnOutput{}
 	var ps Problems
 	if a.Outputs == nil {
-		// Every output, named after its id: two ids that become one name,
-		// or a name CodeBuild would refuse, need AcceptanceTests.Outputs.
-		from := map[string]string{}
+		// Every output, named after its id. Where two become one name,
+		// the one defined nearest its stack wins (the team's
+		// NewCfnOutput(stack, "Endpoint") over the one a construct such
+		// as RestApi adds for itself); two at the same depth, or a name
+		// CodeBuild would refuse, need AcceptanceTests.Outputs.
+		type named struct {
+			path  string
+			depth int
+		}
+		from := map[string]named{}
 		for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 			out, ok := c.(awscdk.CfnOutput)
 			if !ok {
 				continue
 			}
 			id, path := *out.Node().Id(), *out.Node().Path()
-			name := UpperSnake(id)
+			name, depth := UpperSnake(id), strings.Count(path, "/")
+			prev, seen := from[name]
 			switch {
 			case !validEnvVar(name):
 				ps.Add("Outputs", path, fmt.Sprintf("outputs whose ids make environment variable names: %s would be $%s; name it in AcceptanceTests.Outputs", id, name))
 			case inEnv(a.Job, name):
 				ps.Add("Outputs", path, fmt.Sprintf("outputs whose environment variable names are not also set in Env or Secrets: %s would be $%s", id, name))
-			case from[name] != "":
-				ps.Add("Outputs", path, fmt.Sprintf("outputs whose ids make distinct environment variable names: %s and %s both become $%s; choose in AcceptanceTests.Outputs", from[name], path, name))
-			default:
+			case seen && prev.depth == depth:
+				ps.Add("Outputs", path, fmt.Sprintf("outputs whose ids make distinct environment variable names: %s and %s both become $%s; choose in AcceptanceTests.Outputs", prev.path, path, name))
+			case !seen || depth < prev.depth:
 				env[name] = out
+				from[name] = named{path, depth}
 			}
-			from[name] = path
 		}
 	}
 	for name, id := range a.Outputs {
