@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -13,10 +15,10 @@ func (l *AssemblyLine) changeFreeze(p Props) string {
 	}
 	switch v := l.Node().TryGetContext(jsii.String(ChangeFreezeContext)).(type) {
 	case string:
-		if v == "true" {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
 			return DefaultFreezeReason
-		}
-		if v == "false" {
+		case "false", "":
 			return ""
 		}
 		return v

@@ -3,7 +3,9 @@ package pipeline
 import (
 	"fmt"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
@@ -176,6 +178,14 @@ func (p Props) problems() stages.Problems {
 	}
 	p.nameProblems(&ps)
 	p.stepProblems(&ps)
+	if p.Security != nil && p.Build != nil {
+		// The checks get the build's environment and their SecretEnv.
+		for _, name := range slices.Sorted(maps.Keys(p.Security.SecretEnv)) {
+			if _, dup := p.Build.Env[name]; dup {
+				ps.Add("Security.SecretEnv", name, "a name that is not also in Build.Env (the checks get both)")
+			}
+		}
+	}
 	for i, a := range p.StageAspects {
 		if a == nil {
 			ps.Add(fmt.Sprintf("StageAspects[%d]", i), "nil", "an awscdk.IAspect")

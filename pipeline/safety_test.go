@@ -174,6 +174,18 @@ func TestChangeFreeze(t *testing.T) {
 	if got := compact(props["DisableInboundStageTransitions"]); got != `[{"Reason":"Change freeze","StageName":"Production"}]` {
 		t.Errorf("DisableInboundStageTransitions from context = %s", got)
 	}
+
+	// "False" (as a shell or CI variable writes it) lifts the freeze; it is
+	// not a reason.
+	for _, v := range []string{"False", "false", " "} {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{pipeline.ChangeFreezeContext: v}})
+		stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+		pipeline.New(stack, "Line", &pipeline.Props{App: bucketApp})
+		props, _ = pipelineOf(t, cdktest.Template(t, stack))
+		if got, ok := props["DisableInboundStageTransitions"]; ok {
+			t.Errorf("context %q froze the line: %s", v, compact(got))
+		}
+	}
 }
 
 func TestPermissionsBroadeningGate(t *testing.T) {

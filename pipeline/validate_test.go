@@ -112,6 +112,12 @@ func rejectCases() []rejectCase {
 		{"window on a day february lacks", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 30 FEB ?"}}}}, "Staging.Window.Cron", "* * 9-16 30 FEB ?"},
 		{"window in past years only", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 ? * MON-FRI 2001"}}}}, "Staging.Window.Cron", "* * 9-16 ? * MON-FRI 2001"},
 		{"acceptance output also in env", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}, Env: map[string]string{"ENDPOINT": "x"}}, Outputs: map[string]string{"ENDPOINT": "Endpoint"}}}, "Acceptance.Outputs[ENDPOINT]", "Endpoint"},
+		{"gate alarm with a quote", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Alarms: []stages.AlarmName{`pay"ments`}}}}, "Staging.Alarms[0]", `pay"ments`},
+		{"gate alarm given by its ARN", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Alarms: []stages.AlarmName{"arn:aws:cloudwatch:eu-west-1:111111111111:alarm:payments"}}}}, "Staging.Alarms[0]", "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:payments"},
+		{"gate alarms without a bake time", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{BakeTime: stages.NoBakeTime, Alarms: []stages.AlarmName{"payments"}}}}, "Staging.Alarms", "payments"},
+		{"context with own build commands", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Commands: []string{"make synth"}}, Context: map[string]string{"env": "prod"}}}, "Build.Context", "env"},
+		{"security secret also in the build env", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Env: map[string]string{"GOPRIVATE": "example.com/*"}}},
+			Security: &stages.SecurityChecks{SecretEnv: map[string]stages.Secret{"GOPRIVATE": stages.FromParameterStore("/ci/goprivate")}}}, "Security.SecretEnv", "GOPRIVATE"},
 		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
 }

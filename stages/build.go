@@ -65,6 +65,9 @@ func (b *Build) Validate() error {
 	if b.Commands != nil && len(b.Commands) == 0 {
 		ps.Add("Commands", "[]", "at least one command (leave Commands nil for the preset's)")
 	}
+	if b.Commands != nil && len(b.Context) > 0 {
+		ps.Add("Context", strings.Join(sortedKeys(b.Context), ","), "no Context with Commands: the line adds -c key=value to the preset's cdk synth; pass it in your own Commands")
+	}
 	return ps.Err()
 }
 

@@ -48,9 +48,17 @@ func (g *Gate) validate(ps *Problems) {
 	}
 	g.Rollback.validate("Rollback", ps)
 	for i, a := range g.Alarms {
-		if strings.TrimSpace(string(a)) == "" || len(a) > 255 {
-			ps.Add(fmt.Sprintf("Alarms[%d]", i), string(a), "the name of a CloudWatch alarm")
+		name := string(a)
+		switch {
+		case strings.TrimSpace(name) == "" || len(name) > 255 || strings.ContainsAny(name, "\"\n\t"):
+			// The gate's composite alarm names each in ALARM("name").
+			ps.Add(fmt.Sprintf("Alarms[%d]", i), name, "the name of a CloudWatch alarm: 1 to 255 characters, no quotes, tabs or newlines")
+		case strings.HasPrefix(name, "arn:"):
+			ps.Add(fmt.Sprintf("Alarms[%d]", i), name, "the alarm's name, not its ARN (the alarm is in the environment's account and region)")
 		}
+	}
+	if len(g.Alarms) > 0 && g.BakeTime == NoBakeTime {
+		ps.Add("Alarms", strings.Join(stringsOf(g.Alarms), ","), "no Alarms with NoBakeTime: the gate watches them only during the bake time, which NoBakeTime turns off")
 	}
 	if g.Window != nil {
 		g.Window.validate("Window", ps)
@@ -67,4 +75,12 @@ func (g *Gate) BakeTimeOr(def time.Duration) time.Duration {
 		return 0
 	}
 	return g.BakeTime
+}
+
+func stringsOf(names []AlarmName) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = string(n)
+	}
+	return out
 }
