@@ -118,6 +118,8 @@ func rejectCases() []rejectCase {
 		{"context with own build commands", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Commands: []string{"make synth"}}, Context: map[string]string{"env": "prod"}}}, "Build.Context", "env"},
 		{"security secret also in the build env", &pipeline.Props{App: noStage, Build: &stages.Build{Job: stages.Job{Env: map[string]string{"GOPRIVATE": "example.com/*"}}},
 			Security: &stages.SecurityChecks{SecretEnv: map[string]stages.Secret{"GOPRIVATE": stages.FromParameterStore("/ci/goprivate")}}}, "Security.SecretEnv", "GOPRIVATE"},
+		{"connection in a region that does not exist", git("acme/shop", stages.GitOptions{ConnectionArn: strings.Replace(goodARN, "eu-west-1", "xx-fake-1", 1)}), "Source.ConnectionArn", strings.Replace(goodARN, "eu-west-1", "xx-fake-1", 1)},
+		{"connection in another partition", git("acme/shop", stages.GitOptions{ConnectionArn: strings.Replace(goodARN, "arn:aws:", "arn:aws-cn:", 1)}), "Source.ConnectionArn", strings.Replace(goodARN, "arn:aws:", "arn:aws-cn:", 1)},
 		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
 }

@@ -111,6 +111,8 @@ func (g *gitSource) Validate() error {
 	if !connectionArn.MatchString(g.opts.ConnectionArn) {
 		ps.Add("ConnectionArn", g.opts.ConnectionArn,
 			"a CodeConnections ARN like arn:aws:codeconnections:eu-west-1:123456789012:connection/<uuid>")
+	} else if problem := connectionPlace(g.opts.ConnectionArn); problem != "" {
+		ps.Add("ConnectionArn", g.opts.ConnectionArn, problem)
 	}
 	if g.opts.Branch != "" && !validBranch(g.opts.Branch) {
 		ps.Add("Branch", g.opts.Branch, "a git branch name (see git check-ref-format)")
@@ -204,4 +206,27 @@ func stringsOrNil(s []string) *[]*string {
 		return nil
 	}
 	return jsii.Strings(s...)
+}
+
+// connectionPlace checks the region and partition of a connection ARN: a
+// region aws-cdk-lib knows, in the partition that region belongs to.
+func connectionPlace(arn string) string {
+	parts := strings.Split(arn, ":")
+	partition, region := parts[1], parts[3]
+	want := "aws"
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		want = "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		want = "aws-us-gov"
+	case strings.Contains(region, "-iso"), strings.HasPrefix(region, "eusc-"):
+		return "" // isolated partitions: not checked here
+	}
+	switch {
+	case !knownRegion(region):
+		return fmt.Sprintf("a connection in an AWS region (%s is none aws-cdk-lib knows)", region)
+	case partition != want:
+		return fmt.Sprintf("an ARN in the %s partition, where %s is", want, region)
+	}
+	return ""
 }
