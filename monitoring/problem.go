@@ -3,6 +3,7 @@ package monitoring
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -51,7 +52,14 @@ func validHTTPS(s string) bool {
 		return false
 	}
 	u, err := url.Parse(s)
-	return err == nil && u.Host != "" && u.Hostname() != "" && u.User == nil
+	if err != nil || u.Host == "" || u.Hostname() == "" || u.User != nil {
+		return false
+	}
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return true
 }
 
 // addresses checks a list of email addresses or endpoints: each valid (or a

@@ -2,12 +2,16 @@ package monitoring
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
+
+// restStagePattern is API Gateway's rule for a REST API stage name.
+var restStagePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // APIGatewayThresholds overrides the alarms MonitorAPIGateway creates.
 // Every field is optional: 0 keeps the default, so the zero value (or a nil
@@ -76,6 +80,8 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 		}
 	}); err != nil {
 		ps.Add("stage", stage, "the name of the API's stage (the API has no deployment stage to default to): "+firstLine(err.Error()))
+	} else if !unresolved(stage) && !restStagePattern.MatchString(stage) {
+		ps.Add("stage", stage, "a REST API stage name: 1 to 128 letters, digits, - or _")
 	}
 	scope, label := m.start("MonitorAPIGateway", "APIGateway", api, ps)
 	if scope == nil {

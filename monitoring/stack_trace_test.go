@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
@@ -62,5 +63,33 @@ func TestMonitorScopeAndName(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no synth error", *c.Node().Path())
 		}
+	}
+}
+
+// An impossible port is no HTTPS endpoint, and a REST API stage name with
+// a space names no stage.
+func TestEndpointPortAndRESTStageName(t *testing.T) {
+	if err := (&monitoring.AlertsProps{HTTPSEndpoints: []string{"https://hooks.example.com:99999/x"}}).Validate(); err == nil {
+		t.Error("an HTTPS endpoint on port 99999 was accepted")
+	}
+	if err := (&monitoring.AlertsProps{HTTPSEndpoints: []string{"https://hooks.example.com:8443/x"}}).Validate(); err != nil {
+		t.Errorf("an HTTPS endpoint on port 8443: %v", err)
+	}
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Service"), nil)
+	api := awsapigateway.NewRestApi(stack, jsii.String("Api"), nil)
+	api.Root().AddMethod(jsii.String("GET"), nil, nil)
+	m := monitoring.NewServiceMonitor(stack, "Monitor", &monitoring.ServiceMonitorProps{Name: "orders"})
+	if alarms := m.MonitorAPIGateway(api, "my stage", nil); alarms != nil {
+		t.Error("alarms for a stage named \"my stage\"")
+	}
+	found := false
+	for _, c := range *m.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, e := range *c.Node().Metadata() {
+			found = found || *e.Type == "aws:cdk:error" && strings.Contains(e.Data.(string), "my stage")
+		}
+	}
+	if !found {
+		t.Error("no error names the stage")
 	}
 }
