@@ -77,3 +77,13 @@ func TestWaveOfOneSaysItIsRenamed(t *testing.T) {
 		t.Errorf("no warning about the renamed wave:\n%s", text)
 	}
 }
+
+// One place written two ways is still deployed twice: a synth error.
+func TestOnePlaceWrittenTwoWays(t *testing.T) {
+	home := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}
+	errs := newLineIn(t, home, pipeline.Props{Waves: []*stages.Wave{{Name: "EU", Environments: []stages.Environment{
+		{Name: "EU1", Region: "eu-west-1"}, {Name: "EU2", Account: "111111111111", Region: "eu-west-1"}}}}})
+	if got := strings.Join(errs, "\n"); !strings.Contains(got, "Waves[0].Environments[1]") {
+		t.Errorf("errors %q, want one for Waves[0].Environments[1]", got)
+	}
+}

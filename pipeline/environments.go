@@ -22,6 +22,19 @@ func environmentProblems(scope constructs.Construct, p Props) stages.Problems {
 		}
 	}
 	ps = append(ps, otherLineProblems(scope, p)...)
+	// One place written two ways ({Region: r} and {Account: the
+	// pipeline's, Region: r}) is still one place. (The props' own check
+	// has found those written the same way.)
+	places := map[string]string{}
+	for _, w := range p.rollout() {
+		for j, e := range w.Environments {
+			place := placeIn(scope, e)
+			if other, dup := places[place]; dup {
+				ps.Add(w.envProps[j], place, "an account and region not already deployed by "+other)
+			}
+			places[place] = w.envProps[j]
+		}
+	}
 	for _, env := range deployEnvironments(p) {
 		if env.Account != "" && !account {
 			ps.Add(env.prop+".Account", env.Account, "no Account, or an explicit account and region on the pipeline stack ("+*stack.StackName()+"): CodePipeline must know its own account to deploy across accounts")

@@ -226,7 +226,7 @@ func FuzzPropsValidate(f *testing.F) {
 		}{
 			{"App", p.App == nil},
 			{"ExecutionMode", executionMode != "" && executionMode != "QUEUED" && executionMode != "SUPERSEDED"},
-			{"ChangeFreeze", changeFreeze != "" && !fuzzFreezeOK(changeFreeze)},
+			{"ChangeFreeze", changeFreeze != "" && (!fuzzFreezeOK(changeFreeze) || p.Staging != nil && p.Production == nil && len(p.Waves) == 0)},
 			{"PipelineName", pipelineName != "" && !fuzzPipelineNameOK(pipelineName)},
 			// Production or waves without Staging.
 			{"Production", p.Staging == nil && p.Production != nil},

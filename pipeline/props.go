@@ -205,6 +205,9 @@ func (p Props) problems() stages.Problems {
 	if p.ChangeFreeze != "" && !freezeReasonPattern.MatchString(p.ChangeFreeze) {
 		ps.Add("ChangeFreeze", p.ChangeFreeze, "a reason of at most 300 letters, digits, spaces and ! @ ( ) . * ? -")
 	}
+	if p.ChangeFreeze != "" && p.Production == nil && len(p.Waves) == 0 {
+		ps.Add("ChangeFreeze", p.ChangeFreeze, "no change freeze on a line without Production: it freezes the way into production, and this line ends at staging")
+	}
 	if p.Approval != nil {
 		if p.Production == nil && len(p.Waves) == 0 {
 			ps.Add("Approval", "set", "no Approval when the line has no Production environment")

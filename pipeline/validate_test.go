@@ -120,6 +120,7 @@ func rejectCases() []rejectCase {
 			Security: &stages.SecurityChecks{SecretEnv: map[string]stages.Secret{"GOPRIVATE": stages.FromParameterStore("/ci/goprivate")}}}, "Security.SecretEnv", "GOPRIVATE"},
 		{"connection in a region that does not exist", git("acme/shop", stages.GitOptions{ConnectionArn: strings.Replace(goodARN, "eu-west-1", "xx-fake-1", 1)}), "Source.ConnectionArn", strings.Replace(goodARN, "eu-west-1", "xx-fake-1", 1)},
 		{"connection in another partition", git("acme/shop", stages.GitOptions{ConnectionArn: strings.Replace(goodARN, "arn:aws:", "arn:aws-cn:", 1)}), "Source.ConnectionArn", strings.Replace(goodARN, "arn:aws:", "arn:aws-cn:", 1)},
+		{"change freeze on a line without production", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, ChangeFreeze: "Holidays"}, "ChangeFreeze", "Holidays"},
 		{"region that does not exist", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging", Region: "eu-west-9"}}}, "Staging.Region", "eu-west-9"},
 	}
 }
