@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
 // Environment is one place the app is deployed to.
@@ -125,13 +126,8 @@ func postSteps(post []pipelines.Step, more func(Outputs) []pipelines.Step, stage
 func callPostWithOutputs(more func(Outputs) []pipelines.Step, stage awscdk.Stage) (steps []pipelines.Step, panicked string) {
 	defer func() {
 		if r := recover(); r != nil {
-			msg := fmt.Sprint(r)
-			if err, ok := r.(error); ok {
-				msg = err.Error()
-			}
-			msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
 			outputs := sortedKeys(StageOutputs(stage))
-			steps, panicked = nil, msg+" (the stage's outputs are "+strings.Join(outputs, ", ")+")"
+			steps, panicked = nil, problem.PanicMessage(r)+" (the stage's outputs are "+strings.Join(outputs, ", ")+")"
 		}
 	}()
 	return more(StageOutputs(stage)), ""
