@@ -96,7 +96,26 @@ func (b *build) compile() ([]byte, error) {
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go build %s for linux/arm64 failed: %v\n%s", b.pkg, err, strings.TrimSpace(output.String()))
+		return nil, fmt.Errorf("gobundle: %s does not build for linux/arm64: %s", b.pkg, complaint(output.String(), err))
 	}
 	return os.ReadFile(out)
+}
+
+// complaint is the go command's first line of output that says what is
+// wrong (skipping the "# package" headers of compiler output), with a
+// count of the lines after it, so one line of an error says it all; the
+// whole output follows on the next lines.
+func complaint(output string, err error) string {
+	output = strings.TrimSpace(output)
+	lines := strings.Split(output, "\n")
+	for i, line := range lines {
+		if line == "" || strings.HasPrefix(line, "# ") {
+			continue
+		}
+		if rest := len(lines) - i - 1; rest > 0 {
+			return fmt.Sprintf("%s (and %d more lines below)\n%s", line, rest, output)
+		}
+		return line
+	}
+	return err.Error()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -24,24 +25,47 @@ import (
 // tag lambda.norpc) into a file named bootstrap. The asset hash is the hash
 // of the binary, so a change anywhere in the code the binary is built from
 // deploys a new version, and an unchanged binary deploys nothing.
+//
+// Code panics with NewCode's error when pkg is not a main package that
+// builds. Inside a line's App the line reports that panic as a synth error
+// naming the environment; elsewhere, call NewCode and handle the error.
 func Code(pkg string) awslambda.Code {
-	root, err := ModuleRoot()
+	code, err := NewCode(pkg)
 	if err != nil {
 		panic(err)
 	}
+	return code
+}
+
+// NewCode is Code, with an error instead of a panic: pkg is empty, is not
+// a main package, or does not compile for linux/arm64. The error's first
+// line says which and quotes the go command's first complaint.
+func NewCode(pkg string) (awslambda.Code, error) {
+	if strings.TrimSpace(pkg) == "" {
+		return nil, errors.New(`gobundle: no package to build: give the path of a main package, e.g. "./cmd/lambda"`)
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
 	b, err := source(root, pkg, lambdaTags)
 	if err != nil {
-		panic(err)
+		return nil, err
+	}
+	// Built now, not when CDK stages the asset, so that a compile error
+	// is this call's error; the binary is built once and reused.
+	if _, err := b.binary(); err != nil {
+		return nil, err
 	}
 	return awslambda.Code_FromAsset(jsii.String(b.dir), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
-			// Never pulled: the local build below always succeeds or fails
-			// loudly, so CDK never falls back to Docker.
+			// Never pulled: the binary is already built, so CDK never
+			// falls back to Docker.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("scratch")),
 			Local: &localBuild{build: b},
 		},
-	})
+	}), nil
 }
 
 // lambdaTags leaves out the RPC server that aws-lambda-go keeps only for the
@@ -65,9 +89,9 @@ func Prefetch(pkg string) {
 // identity, and one build serves several Code values (one per stage).
 type localBuild struct{ build *build }
 
-// TryBundle writes the binary into outputDir. A failed build panics with
-// the compiler's output rather than returning false, which would make CDK
-// try Docker and fail with a message about Docker instead.
+// TryBundle writes the binary into outputDir. A failure panics rather than
+// returning false, which would make CDK try Docker and fail with a message
+// about Docker instead.
 func (b *localBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	binary, err := b.build.binary()
 	if err != nil {

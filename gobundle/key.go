@@ -164,7 +164,7 @@ func goCommand(root string, args ...string) ([]byte, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("gobundle: go %s: %v\n%s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("gobundle: go %s %s: %s", args[0], args[len(args)-1], complaint(stderr.String(), err))
 	}
 	return out, nil
 }

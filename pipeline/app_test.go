@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/gobundle"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/pipeline"
 	"github.com/velocity-cdk/velocity/stages"
@@ -53,6 +54,15 @@ func buildCases() []buildCase {
 			Handler: jsii.String("bootstrap"), Code: awslambda.Code_FromInline(jsii.String("exit 0"))})
 		return stage
 	}
+	goLambda := func(pkg string) stages.StageFunc {
+		return func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+			stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+			stack := awscdk.NewStack(stage, jsii.String("Service"), nil)
+			awslambda.NewFunction(stack, jsii.String("Fn"), &awslambda.FunctionProps{Runtime: awslambda.Runtime_PROVIDED_AL2023(),
+				Handler: jsii.String("bootstrap"), Code: gobundle.Code(pkg)})
+			return stage
+		}
+	}
 	twoURLs := func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
 		stage := bucketApp(scope, id, env)
 		stack := stages.Stacks(stage)[0]
@@ -69,6 +79,14 @@ func buildCases() []buildCase {
 		{"App ignores the id", pipeline.Props{App: ignoresID}, []string{"App: \"Staging\"", "with the id it is given"}},
 		{"App panics", pipeline.Props{App: panics}, []string{"App: \"Staging\"", "it panicked: config file service.yaml not found"}},
 		{"aws-cdk-lib refuses the App's code", pipeline.Props{App: inlineCode}, []string{"App: \"Staging\"", "it panicked: "}},
+		{"the App's Go Lambda does not compile", pipeline.Props{App: goLambda("./pipeline/testdata/notbuilding")},
+			[]string{"App: \"Staging\"", "does not build for linux/arm64", "main.go:5:15: undefined: handler"}},
+		{"the App's Go Lambda is not a main package", pipeline.Props{App: goLambda("./internal/problem")},
+			[]string{"App: \"Staging\"", "is package problem, not a main package"}},
+		{"the App's Go Lambda has no package path", pipeline.Props{App: goLambda("")},
+			[]string{"App: \"Staging\"", "no package to build"}},
+		{"the App's Go Lambda package does not exist", pipeline.Props{App: goLambda("./cmd/nope")},
+			[]string{"App: \"Staging\"", "go list ./cmd/nope", "directory not found"}},
 		{"two outputs become one acceptance-test variable", pipeline.Props{App: twoURLs, Acceptance: stages.GoAcceptanceTests("./acceptance/...")},
 			[]string{"Acceptance.Outputs", "both become $API_URL"}},
 		{"PostWithOutputs panics", pipeline.Props{Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"},
