@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -163,12 +164,17 @@ func NewAlerts(scope constructs.Construct, id string, props *AlertsProps) *Alert
 	a := &Alerts{}
 	// Registers a itself as the jsii construct, so it can be the scope of
 	// its children and be found in the construct tree.
+	id, idProblem := constructid.Usable(scope, id, "monitoring.NewAlerts")
 	constructs.NewConstruct_Override(a, scope, jsii.String(id))
 	userErrorsOnly(a)
 	if props == nil {
 		props = &AlertsProps{}
 	}
-	if ps := append(scopeProblems(a, "NewAlerts"), props.problems()...); len(ps) > 0 {
+	ps := append(idProblems(idProblem, scopeProblems(a, "NewAlerts")), props.problems()...)
+	if len(ps) == 0 {
+		ps = sameSlackNameProblems(a, props.Slack)
+	}
+	if len(ps) > 0 {
 		for _, p := range ps {
 			awscdk.Annotations_Of(a).AddError(jsii.String(p.Error()))
 		}
@@ -293,6 +299,29 @@ func (a *Alerts) newTopic(id, displayName string, services ...string) awssns.Top
 		},
 	}))
 	return topic
+}
+
+// sameSlackNameProblems reports a ConfigurationName that another Chatbot
+// channel configuration of this app, in the same account, already has:
+// the names are unique in an account, so the second would fail at deploy.
+// Generated names are unique by construct path.
+func sameSlackNameProblems(a *Alerts, s *SlackProps) []Problem {
+	if s == nil || s.ConfigurationName == "" {
+		return nil
+	}
+	account := *awscdk.Stack_Of(a).Account()
+	for _, c := range *a.Node().Root().Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		other, ok := c.(awschatbot.CfnSlackChannelConfiguration)
+		if !ok || other.ConfigurationName() == nil || *other.ConfigurationName() != s.ConfigurationName {
+			continue
+		}
+		if theirs := *awscdk.Stack_Of(other).Account(); !unresolved(account) && !unresolved(theirs) && theirs != account {
+			continue
+		}
+		return []Problem{{Prop: "Slack.ConfigurationName", Value: s.ConfigurationName,
+			Want: "a name no other Chatbot channel configuration of the account has (" + *other.Node().Path() + " has it), or empty for a generated one"}}
+	}
+	return nil
 }
 
 func (a *Alerts) newSlack(s *SlackProps) awschatbot.SlackChannelConfiguration {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/gobundle"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/nag"
 )
@@ -82,14 +83,33 @@ func (d *DORAFunction) ToString() *string { return d.Node().Path() }
 // Alarms returns the alarms someone must be told about: DeadLettersAlarm,
 // ErrorsAlarm and LostEventsAlarm. Pass each to Alerts.Watch.
 func (d *DORAFunction) Alarms() []awscloudwatch.Alarm {
+	if d.DeadLettersAlarm == nil {
+		return nil // the arguments were invalid: nothing was created
+	}
 	return []awscloudwatch.Alarm{d.DeadLettersAlarm, d.ErrorsAlarm, d.LostEventsAlarm}
 }
 
 // NewDORAFunction computes the DORA metrics of pipeline; production names
-// its production stage.
+// its production stage. Invalid arguments create nothing and are reported
+// as synth errors; Alarms is then empty.
 func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipeline.IPipeline, production string) *DORAFunction {
 	d := &DORAFunction{}
+	id, idProblem := constructid.Usable(scope, id, "monitoring.NewDORAFunction")
 	constructs.NewConstruct_Override(d, scope, jsii.String(id))
+	userErrorsOnly(d)
+	ps := idProblems(idProblem, scopeProblems(d, "NewDORAFunction"))
+	if pipeline == nil {
+		ps = append(ps, Problem{Prop: "pipeline", Value: "nil", Want: "the awscodepipeline.IPipeline whose DORA metrics to compute"})
+	}
+	if !stageNamePattern.MatchString(production) {
+		ps = append(ps, Problem{Prop: "production", Value: production, Want: `the name of the pipeline stage that deploys production (1 to 100 letters, digits, . @ - _), e.g. "Production"`})
+	}
+	if len(ps) > 0 {
+		for _, p := range ps {
+			awscdk.Annotations_Of(d).AddError(jsii.String(p.Error()))
+		}
+		return d
+	}
 	d.Table = awsdynamodb.NewTable(d, jsii.String("State"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("pipeline"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,

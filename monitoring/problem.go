@@ -28,6 +28,15 @@ func userErrorsOnly(c constructs.Construct) {
 	c.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
 }
 
+// idProblems puts the problem with a constructor's id (constructid.Usable)
+// in front of its other problems.
+func idProblems(id *Problem, rest []Problem) []Problem {
+	if id == nil {
+		return rest
+	}
+	return append([]Problem{*id}, rest...)
+}
+
 // scopeProblems reports a construct created outside a stack: its
 // resources must be in one, and aws-cdk-lib would panic at the first.
 func scopeProblems(c constructs.Construct, call string) []Problem {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -94,9 +95,10 @@ func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMoni
 	m := &ServiceMonitor{durations: map[float64]awscdk.Duration{}, scopes: map[string]int{}}
 	// Registers m itself as the jsii construct, so it can be the scope of
 	// its children and be found in the construct tree.
+	id, idProblem := constructid.Usable(scope, id, "monitoring.NewServiceMonitor")
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
 	userErrorsOnly(m)
-	ps := append(scopeProblems(m, "NewServiceMonitor"), props.problems()...)
+	ps := append(idProblems(idProblem, scopeProblems(m, "NewServiceMonitor")), props.problems()...)
 	if len(ps) == 0 && props != nil {
 		ps = append(ps, sameNameProblems(m, props.Name)...)
 	}

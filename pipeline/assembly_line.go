@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/gobundle"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/stages"
@@ -55,6 +56,7 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 	line := &AssemblyLine{}
 	// Registers line itself as the jsii construct, so it can be the scope
 	// of its children and be found in the construct tree.
+	id, idProblem := constructid.Usable(scope, id, "pipeline.New")
 	constructs.NewConstruct_Override(line, scope, jsii.String(id))
 	// S3 delivers the line's access logs under a bucket policy rather than
 	// the legacy log-delivery ACL, whatever the app's feature flags say.
@@ -63,6 +65,10 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 	// without the jsii runtime's JavaScript stack frame.
 	line.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
 
+	if idProblem != nil {
+		line.report(stages.Problems{*idProblem})
+		return line
+	}
 	if !inStack(line) {
 		line.report(stages.Problems{{Prop: "scope", Value: *scope.Node().Path(),
 			Want: "a construct inside an awscdk.Stack (the line's pipeline stack), e.g. pipeline.New(stack, \"Line\", props)"}})
@@ -72,8 +78,9 @@ func New(scope constructs.Construct, id string, props *Props) *AssemblyLine {
 		props = &Props{}
 	}
 	p := props.withDefaults()
-	p.ChangeFreeze = line.changeFreeze(p)
-	problems := p.problems()
+	freeze, problems := line.changeFreeze(p)
+	p.ChangeFreeze = freeze
+	problems = append(problems, p.problems()...)
 	if len(problems) == 0 {
 		problems = environmentProblems(line, p)
 	}
