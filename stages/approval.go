@@ -52,12 +52,21 @@ func (a *Approval) Validate() error {
 	}
 	if a.ReviewURL != "" {
 		u, err := url.Parse(a.ReviewURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
+		switch n := len([]rune(a.ReviewURL)); {
+		case err != nil || u.Scheme != "https" || u.Host == "":
 			ps.Add("ReviewURL", a.ReviewURL, "an absolute https URL")
+		case n > maxActionConfigValue:
+			// The link is a value of the action's configuration, which
+			// CodePipeline caps at 1,000 characters.
+			ps.Add("ReviewURL", string([]rune(a.ReviewURL)[:60])+"...", fmt.Sprintf("an https URL of at most %d characters (it has %d)", maxActionConfigValue, n))
 		}
 	}
 	return ps.Err()
 }
+
+// maxActionConfigValue is the longest value CodePipeline takes in an
+// action's configuration (ActionDeclaration.configuration).
+const maxActionConfigValue = 1000
 
 // AddTo implements LineStep: a stage named Approval right before the
 // first production stage; nothing when the line ends at staging.

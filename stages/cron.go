@@ -48,8 +48,10 @@ func cronProblem(expr string) string {
 			return cronSpecs[i].name + " " + strconv.Quote(fields[i]) + ": " + why
 		}
 	}
-	if fields[3] != "?" && fields[5] != "?" && fields[3] != "*" && fields[5] != "*" {
-		return `day-of-month or day-of-week must be "?" (or "*")`
+	// The syntax is Quartz's, whose parser takes a value in exactly one
+	// of the two day fields: "* * 9 * * *" and "* * 9 ? * ?" are refused.
+	if (fields[3] == "?") == (fields[5] == "?") {
+		return `exactly one of day-of-month and day-of-week must be "?"`
 	}
 	return neverOpens(fields, time.Now().UTC().Year())
 }

@@ -395,8 +395,8 @@ func checkGate(t *testing.T, ps stages.Problems, g stages.Gate) {
 	}
 	if len(find(ps, "Window.Cron")) == 0 {
 		fields := strings.Fields(g.Window.Cron)
-		if len(fields) < 6 || len(fields) > 7 || fields[0] != "*" {
-			t.Fatalf("cron %q accepted: want 6 or 7 fields with \"*\" seconds", g.Window.Cron)
+		if len(fields) < 6 || len(fields) > 7 || fields[0] != "*" || (fields[3] == "?") == (fields[5] == "?") {
+			t.Fatalf("cron %q accepted: want 6 or 7 fields with \"*\" seconds and one \"?\" day field", g.Window.Cron)
 		}
 	}
 	if tz := g.Window.TimeZone; tz != "" && len(find(ps, "Window.TimeZone")) == 0 {
@@ -511,8 +511,8 @@ func FuzzApproval(f *testing.F) {
 		}
 		if len(find(ps, "ReviewURL")) == 0 && reviewURL != "" {
 			u, err := url.Parse(reviewURL)
-			if err != nil || u.Scheme != "https" || u.Host == "" {
-				t.Fatalf("review URL %q accepted; want an absolute https URL", reviewURL)
+			if err != nil || u.Scheme != "https" || u.Host == "" || utf8.RuneCountInString(reviewURL) > 1000 {
+				t.Fatalf("review URL %q accepted; want an absolute https URL of at most 1,000 characters", reviewURL)
 			}
 		}
 	})

@@ -29,7 +29,7 @@ var ianaZone = regexp.MustCompile(`^(UTC|(Africa|America|Antarctica|Arctic|Asia|
 
 func (w Window) validate(prop string, ps *Problems) {
 	if why := cronProblem(w.Cron); why != "" {
-		ps.Add(prop+".Cron", w.Cron, `a CodePipeline cron expression of 6 or 7 fields with "*" seconds and "?" in day-of-month or day-of-week, e.g. "* * 9-16 ? * MON-THU" (`+why+`)`)
+		ps.Add(prop+".Cron", w.Cron, `a CodePipeline cron expression of 6 or 7 fields with "*" seconds and "?" in exactly one of day-of-month and day-of-week, e.g. "* * 9-16 ? * MON-THU" (`+why+`)`)
 	}
 	if w.TimeZone != "" {
 		if _, err := time.LoadLocation(w.TimeZone); err != nil || !ianaZone.MatchString(w.TimeZone) {
