@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 )
 
@@ -52,16 +53,31 @@ func (m *LineMonitor) ToString() *string { return m.Node().Path() }
 // NewLineMonitor watches the line in props.Pipeline.
 func NewLineMonitor(scope constructs.Construct, id string, props *LineMonitorProps) *LineMonitor {
 	m := &LineMonitor{}
+	id, idProblem := constructid.Usable(scope, id, "monitoring.NewLineMonitor")
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
 	userErrorsOnly(m)
+	ps := idProblems(idProblem, nil)
 	if props == nil || props.Pipeline == nil || props.Alerts == nil || props.Alerts.Topic == nil {
-		awscdk.Annotations_Of(m).AddError(jsii.String(Problem{Prop: "Pipeline/Alerts", Value: "nil", Want: "the pipeline to watch and the Alerts to notify"}.Error()))
+		ps = append(ps, Problem{Prop: "Pipeline/Alerts", Value: "nil", Want: "the pipeline to watch and the Alerts to notify"})
+	}
+	production := "Production"
+	if props != nil && props.ProductionStage != "" {
+		production = props.ProductionStage
+	}
+	if props != nil {
+		ps = append(ps, stageNameProblems(production, props.Stages)...)
+	}
+	if len(ps) > 0 {
+		for _, p := range ps {
+			awscdk.Annotations_Of(m).AddError(jsii.String(p.Error()))
+		}
 		return m
 	}
-	production := props.ProductionStage
-	if production == "" {
-		production = "Production"
+	doraStage := production
+	if props.NoDORA {
+		doraStage = "" // nothing reads the production stage
 	}
+	m.checkStagesAtSynth(props.Pipeline, doraStage, props.Stages)
 	name := props.Pipeline.PipelineName()
 	m.addRules(props, name)
 	if !props.NoDORA {

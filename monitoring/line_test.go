@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/monitoring"
@@ -218,5 +220,52 @@ func TestLineMonitorNagClean(t *testing.T) {
 	monitoring.NewLineMonitor(stack, "Monitor", &monitoring.LineMonitorProps{Pipeline: pipeline, Alerts: alerts})
 	if errs := cdktest.NagErrors(t, stack); len(errs) > 0 {
 		t.Errorf("cdk-nag errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// A LineMonitor names the pipeline's stages for the DORA metrics and the
+// dashboard; a name the pipeline lacks would leave both empty for ever, so
+// it is a synth error, found once every stage is added.
+func TestLineMonitorStagesMustBeThePipelines(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		props monitoring.LineMonitorProps
+		want  []string
+	}{
+		{"stages it has", monitoring.LineMonitorProps{ProductionStage: "Live", Stages: []string{"Source", "Live"}}, nil},
+		{"a production stage it lacks", monitoring.LineMonitorProps{Stages: []string{"Source"}},
+			[]string{`ProductionStage: "Production" is invalid; want the name of a stage of the pipeline, which has Source, Live`}},
+		{"a graphed stage it lacks", monitoring.LineMonitorProps{ProductionStage: "Live", Stages: []string{"Source", "Staging"}},
+			[]string{`Stages[1]: "Staging" is invalid`}},
+		{"no DORA: the production stage is not read", monitoring.LineMonitorProps{NoDORA: true, Stages: []string{"Live"}}, nil},
+		{"a name CodePipeline refuses", monitoring.LineMonitorProps{ProductionStage: "Live now"},
+			[]string{`ProductionStage: "Live now" is invalid; want a CodePipeline stage name`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			app := awscdk.NewApp(nil)
+			stack := awscdk.NewStack(app, jsii.String("Line"), nil)
+			bucket := awss3.NewBucket(stack, jsii.String("Sources"), &awss3.BucketProps{Versioned: jsii.Bool(true)})
+			source := awscodepipeline.NewArtifact(nil, nil)
+			pipeline := awscodepipeline.NewPipeline(stack, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{})
+			pipeline.AddStage(&awscodepipeline.StageOptions{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{
+				awscodepipelineactions.NewS3SourceAction(&awscodepipelineactions.S3SourceActionProps{
+					ActionName: jsii.String("S3"), Bucket: bucket, BucketKey: jsii.String("source.zip"), Output: source})}})
+			props := c.props
+			props.Pipeline = pipeline
+			props.Alerts = monitoring.NewAlerts(stack, "Alerts", &monitoring.AlertsProps{Emails: []string{"team@example.com"}})
+			monitoring.NewLineMonitor(stack, "Monitor", &props)
+			// Added after the monitor, as CDK Pipelines adds its stages.
+			pipeline.AddStage(&awscodepipeline.StageOptions{StageName: jsii.String("Live"), Actions: &[]awscodepipeline.IAction{
+				awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{ActionName: jsii.String("Approve")})}})
+			errs := strings.Join(cdktest.Errors(t, stack), "\n")
+			if len(c.want) == 0 && errs != "" {
+				t.Errorf("errors %q, want none", errs)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("errors %q, want one with %q", errs, w)
+				}
+			}
+		})
 	}
 }

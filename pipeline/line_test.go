@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -608,10 +610,16 @@ func TestS3SourceBucketMustBeVersionedAndNotify(t *testing.T) {
 		{"not versioned", &awss3.BucketProps{EventBridgeEnabled: jsii.Bool(true)}, "a bucket with Versioned set"},
 		{"no EventBridge", &awss3.BucketProps{Versioned: jsii.Bool(true)}, "a bucket with EventBridgeEnabled set"},
 		{"both", &awss3.BucketProps{Versioned: jsii.Bool(true), EventBridgeEnabled: jsii.Bool(true)}, ""},
+		// Notifications to a queue or topic alone do not reach EventBridge.
+		{"versioned, notifies a queue", &awss3.BucketProps{Versioned: jsii.Bool(true)}, "a bucket with EventBridgeEnabled set"},
+		{"versioned, notifies a queue and EventBridge", &awss3.BucketProps{Versioned: jsii.Bool(true), EventBridgeEnabled: jsii.Bool(true)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Pipe"), nil)
 			bucket := awss3.NewBucket(stack, jsii.String("Uploads"), c.props)
+			if strings.Contains(c.name, "queue") {
+				bucket.AddObjectCreatedNotification(awss3notifications.NewSqsDestination(awssqs.NewQueue(stack, jsii.String("Uploaded"), nil)))
+			}
 			err := (&pipeline.Props{App: bucketApp, Source: stages.S3(bucket, "src.zip")}).Validate()
 			switch {
 			case c.want == "" && err != nil:
@@ -625,5 +633,42 @@ func TestS3SourceBucketMustBeVersionedAndNotify(t *testing.T) {
 	imported := awss3.Bucket_FromBucketName(stack, jsii.String("Imported"), jsii.String("shop-sources"))
 	if err := (&pipeline.Props{App: bucketApp, Source: stages.S3(imported, "src.zip")}).Validate(); err != nil {
 		t.Errorf("an imported bucket: Validate() = %v, want nil", err)
+	}
+}
+
+// An id constructs would panic on, empty or taken, is a synth error.
+func TestNewReportsAnUnusableID(t *testing.T) {
+	for id, want := range map[string]string{
+		"":     `id: "" is invalid; want a construct id that is not empty, e.g. pipeline.New(stack, "Line", ...)`,
+		"Line": `id: "Line" is invalid; want an id no other construct in Pipe has`,
+	} {
+		stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Pipe"), nil)
+		awscdk.NewCfnOutput(stack, jsii.String("Line"), &awscdk.CfnOutputProps{Value: jsii.String("x")})
+		cdktest.Check(t, func() { pipeline.New(stack, id, &pipeline.Props{App: bucketApp}) })
+		if errs := strings.Join(cdktest.Errors(t, stack), "\n"); !strings.Contains(errs, want) {
+			t.Errorf("id %q: errors %q, want %q", id, errs, want)
+		}
+	}
+}
+
+// The DORA metrics measure the stage where the line delivers: production,
+// or staging on a line that ends there.
+func TestDORAMeasuresWhereTheLineDelivers(t *testing.T) {
+	for want, props := range map[string]pipeline.Props{
+		"Production": {},
+		"Staging":    {Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}},
+	} {
+		tpl, _, _ := synth(t, props)
+		found := ""
+		for _, fn := range cdktest.Resources(t, tpl, "AWS::Lambda::Function") {
+			env, _ := fn["Properties"].(map[string]interface{})["Environment"].(map[string]interface{})
+			vars, _ := env["Variables"].(map[string]interface{})
+			if v, ok := vars["PRODUCTION_STAGE"].(string); ok {
+				found = v
+			}
+		}
+		if found != want {
+			t.Errorf("PRODUCTION_STAGE = %q, want %q", found, want)
+		}
 	}
 }
