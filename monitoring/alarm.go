@@ -212,6 +212,15 @@ func percent(ps *problem.List, prop string, v float64) {
 	}
 }
 
+// belowLimit checks the percentage of a limit that a metric cannot exceed
+// (a timeout, a quota, all requests, all CPU): an alarm above 100% of it
+// could never fire, so 100 is refused too.
+func belowLimit(ps *problem.List, prop string, v float64) {
+	if !isFinite(v) || v < 0 || v >= 100 {
+		ps.Add(prop, fmtNum(v), "a percentage from 0 to below 100: the metric cannot exceed its limit, so an alarm at 100 could never fire (0 keeps the default)")
+	}
+}
+
 // evaluationPeriods checks a number of evaluation periods of period
 // seconds each: a whole number from 1 to one day's worth, or 0.
 func evaluationPeriods(ps *problem.List, prop string, v float64, period float64) {

@@ -217,6 +217,32 @@ func TestAlertsSlackDefaultConfigurationName(t *testing.T) {
 	t.Fatal("no Slack channel configuration")
 }
 
+// Chatbot configuration names are unique in an account: a second Alerts of
+// the app with the same name would fail at deploy, so it fails at synth;
+// in another account the name is free.
+func TestAlertsSlackConfigurationNameOncePerAccount(t *testing.T) {
+	named := func() *monitoring.AlertsProps {
+		p := fullProps()
+		p.Slack.ConfigurationName = "team-alerts"
+		return p
+	}
+	app, stack := newStack()
+	monitoring.NewAlerts(stack, "Alerts", named())
+	elsewhere := awscdk.NewStack(app, jsii.String("OtherAccount"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("999999999999"), Region: testEnv.Region}})
+	monitoring.NewAlerts(elsewhere, "Alerts", named())
+	second := awscdk.NewStack(app, jsii.String("SameAccount"), &awscdk.StackProps{Env: testEnv})
+	monitoring.NewAlerts(second, "Alerts", named())
+
+	if errs := cdktest.Errors(t, elsewhere); len(errs) > 0 {
+		t.Errorf("the same name in another account: errors %q, want none", errs)
+	}
+	errs := strings.Join(cdktest.Errors(t, second), "\n")
+	if !strings.Contains(errs, `Slack.ConfigurationName: "team-alerts" is invalid`) || !strings.Contains(errs, "Monitoring/Alerts/Slack") {
+		t.Errorf("the same name twice in an account: errors %q, want one naming the other configuration", errs)
+	}
+}
+
 func TestAlertsNotificationsFailedAlarm(t *testing.T) {
 	_, stack := newStack()
 	alerts := monitoring.NewAlerts(stack, "Alerts", fullProps())

@@ -184,6 +184,7 @@ func fuzzFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 var (
 	fuzzAtLeastZero fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 }
 	fuzzPercent     fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 && v <= 100 }
+	fuzzBelowLimit  fuzzRange = func(v float64) bool { return fuzzFinite(v) && v >= 0 && v < 100 }
 	fuzzAtLeastOne  fuzzRange = func(v float64) bool { return v == 0 || fuzzFinite(v) && v >= 1 && v == math.Trunc(v) }
 )
 
@@ -213,7 +214,7 @@ var fuzzThresholds = []struct {
 		}},
 	{"APIGateway",
 		[]string{"ServerErrors", "ClientErrorRate", "LatencyP99", "LatencyEvaluationPeriods"},
-		[]fuzzRange{fuzzAtLeastZero, fuzzPercent, fuzzAtLeastZero, fuzzPeriods(60)},
+		[]fuzzRange{fuzzAtLeastZero, fuzzBelowLimit, fuzzAtLeastZero, fuzzPeriods(60)},
 		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.APIGatewayThresholds)(nil).Validate()
@@ -222,7 +223,7 @@ var fuzzThresholds = []struct {
 		}},
 	{"HTTPAPI",
 		[]string{"ServerErrors", "ClientErrorRate", "LatencyP99", "LatencyEvaluationPeriods"},
-		[]fuzzRange{fuzzAtLeastZero, fuzzPercent, fuzzAtLeastZero, fuzzPeriods(60)},
+		[]fuzzRange{fuzzAtLeastZero, fuzzBelowLimit, fuzzAtLeastZero, fuzzPeriods(60)},
 		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.HTTPAPIThresholds)(nil).Validate()
@@ -231,7 +232,7 @@ var fuzzThresholds = []struct {
 		}},
 	{"AutoScaling",
 		[]string{"CPUUtilization", "StatusCheckFailed", "CPUCreditBalance"},
-		[]fuzzRange{fuzzPercent, fuzzAtLeastZero, fuzzAtLeastZero},
+		[]fuzzRange{fuzzBelowLimit, fuzzAtLeastZero, fuzzAtLeastZero},
 		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.AutoScalingThresholds)(nil).Validate()
@@ -258,7 +259,7 @@ var fuzzThresholds = []struct {
 		}},
 	{"Lambda",
 		[]string{"Errors", "Throttles", "DurationPercentOfTimeout", "DurationEvaluationPeriods", "ConcurrentExecutionsPercent", "AccountConcurrencyLimit"},
-		[]fuzzRange{fuzzAtLeastZero, fuzzAtLeastZero, fuzzPercent, fuzzPeriods(60), fuzzPercent, fuzzAtLeastOne},
+		[]fuzzRange{fuzzAtLeastZero, fuzzAtLeastZero, fuzzBelowLimit, fuzzPeriods(60), fuzzBelowLimit, fuzzAtLeastOne},
 		func(v []float64, nilStruct bool) error {
 			if nilStruct {
 				return (*monitoring.LambdaThresholds)(nil).Validate()

@@ -3,6 +3,8 @@ package monitoring
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -46,7 +48,7 @@ func (t *APIGatewayThresholds) problems() problem.List {
 		return ps
 	}
 	atLeastZero(&ps, "ServerErrors", t.ServerErrors)
-	percent(&ps, "ClientErrorRate", t.ClientErrorRate)
+	belowLimit(&ps, "ClientErrorRate", t.ClientErrorRate)
 	atLeastZero(&ps, "LatencyP99", t.LatencyP99)
 	evaluationPeriods(&ps, "LatencyEvaluationPeriods", t.LatencyEvaluationPeriods, 60)
 	return ps
@@ -82,6 +84,8 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 		ps.Add("stage", stage, "the name of the API's stage (the API has no deployment stage to default to): "+firstLine(err.Error()))
 	} else if !unresolved(stage) && !restStagePattern.MatchString(stage) {
 		ps.Add("stage", stage, "a REST API stage name: 1 to 128 letters, digits, - or _")
+	} else if has, missing := missingRestStage(api, stage); missing {
+		ps.Add("stage", stage, "a stage of the API, which has "+strings.Join(has, ", ")+": a stage it lacks has no metrics, so its alarms would never fire")
 	}
 	scope, label := m.start("MonitorAPIGateway", "APIGateway", api, ps)
 	if scope == nil {
@@ -95,6 +99,31 @@ func (m *ServiceMonitor) MonitorAPIGateway(api awsapigateway.IRestApi, stage str
 		logs:         "the stage's execution and access logs",
 		overhead:     "authorizers and mapping templates",
 	})
+}
+
+// missingRestStage says whether a REST API defined in this app lacks the
+// stage, and names the stages it has (an awsapigateway.Stage, or a
+// CfnStage of its own, anywhere in the app). Its deployment stage is
+// there without a search; an imported API's stages are unknown.
+func missingRestStage(api awsapigateway.IRestApi, stage string) (has []string, missing bool) {
+	// An imported API is a RestApiBase too, but has no CfnRestApi.
+	defined, ok := api.(awsapigateway.RestApiBase)
+	if _, created := api.Node().DefaultChild().(awsapigateway.CfnRestApi); !ok || !created || unresolved(stage) {
+		return nil, false
+	}
+	var deployed string
+	// An API created with Deploy false has no deployment stage (a jsii error).
+	_ = catchJSII(func() { deployed = *defined.DeploymentStage().StageName() })
+	if deployed == stage {
+		return nil, false
+	}
+	id := *api.RestApiId()
+	for _, c := range *api.Node().Root().Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if s, ok := c.(awsapigateway.CfnStage); ok && s.RestApiId() != nil && *s.RestApiId() == id && s.StageName() != nil {
+			has = append(has, *s.StageName())
+		}
+	}
+	return has, !slices.Contains(has, stage)
 }
 
 // apiGatewayMetrics is what differs between the alarms of a REST API stage

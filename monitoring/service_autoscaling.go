@@ -46,7 +46,7 @@ func (t *AutoScalingThresholds) problems() problem.List {
 	if t == nil {
 		return ps
 	}
-	percent(&ps, "CPUUtilization", t.CPUUtilization)
+	belowLimit(&ps, "CPUUtilization", t.CPUUtilization)
 	atLeastZero(&ps, "StatusCheckFailed", t.StatusCheckFailed)
 	atLeastZero(&ps, "CPUCreditBalance", t.CPUCreditBalance)
 	return ps

@@ -120,7 +120,7 @@ func TestMonitorHTTPAPIInvalidArgumentsAreSynthErrors(t *testing.T) {
 	joined := strings.Join(errs, "\n")
 	for _, want := range []string{
 		`MonitorHTTPAPI(nil): api: "nil" is invalid; want an awsapigatewayv2.IHttpApi`,
-		`MonitorHTTPAPI(HttpApi): HTTPAPIThresholds.ClientErrorRate: "105" is invalid; want a percentage from 0 to 100`,
+		`MonitorHTTPAPI(HttpApi): HTTPAPIThresholds.ClientErrorRate: "105" is invalid; want a percentage from 0 to below 100`,
 		`MonitorHTTPAPI(HttpApi): HTTPAPIThresholds.LatencyEvaluationPeriods: "2.5" is invalid; want a whole number of evaluation periods`,
 		`MonitorHTTPAPI(NoDefault): stage: "" is invalid; want the name of the stage to watch: the API has no default stage`,
 		`MonitorHTTPAPI(Imported): stage: "live stage" is invalid; want an HTTP API stage name`,

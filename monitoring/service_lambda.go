@@ -66,9 +66,9 @@ func (t *LambdaThresholds) problems() problem.List {
 	}
 	atLeastZero(&ps, "Errors", t.Errors)
 	atLeastZero(&ps, "Throttles", t.Throttles)
-	percent(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
+	belowLimit(&ps, "DurationPercentOfTimeout", t.DurationPercentOfTimeout)
 	evaluationPeriods(&ps, "DurationEvaluationPeriods", t.DurationEvaluationPeriods, 60)
-	percent(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
+	belowLimit(&ps, "ConcurrentExecutionsPercent", t.ConcurrentExecutionsPercent)
 	atLeastOne(&ps, "AccountConcurrencyLimit", t.AccountConcurrencyLimit)
 	return ps
 }
@@ -99,22 +99,10 @@ func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Du
 	if fn == nil {
 		ps.Add("fn", "nil", "an awslambda.IFunction")
 	}
-	timeoutMs := float64(lambdaDefaultTimeoutMs)
+	var timeoutMs float64
 	var name string
 	if fn != nil {
-		if timeout == nil {
-			if f, ok := fn.(awslambda.Function); ok {
-				timeout = f.Timeout()
-			}
-		}
-		if timeout != nil {
-			if err := catchJSII(func() { timeoutMs = *timeout.ToMilliseconds(nil) }); err != nil {
-				ps.Add("timeout", "a token", "a concrete awscdk.Duration like awscdk.Duration_Seconds(jsii.Number(10))")
-			}
-		}
-		if timeoutMs <= 0 || timeoutMs > lambdaMaxTimeoutMs {
-			ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), "a Lambda timeout from 1 ms to 15 minutes")
-		}
+		timeoutMs = lambdaTimeout(&ps, fn, timeout)
 		name = *fn.FunctionName()
 	}
 	scope, label := m.start("MonitorLambda", "Lambda", fn, ps)
@@ -186,6 +174,39 @@ func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Du
 		annotations: []graphAnnotation{thresholdOf(account.spec)},
 	})
 	return alarms
+}
+
+// lambdaTimeout returns fn's timeout in milliseconds: timeout when given,
+// else the one fn is defined with in this app, else Lambda's default. A
+// timeout that differs from the one fn is defined with is a problem: the
+// duration alarm would watch for the wrong limit.
+func lambdaTimeout(ps *problem.List, fn awslambda.IFunction, timeout awscdk.Duration) float64 {
+	ms := func(d awscdk.Duration) (float64, bool) {
+		if d == nil {
+			return lambdaDefaultTimeoutMs, true
+		}
+		var v float64
+		err := catchJSII(func() { v = *d.ToMilliseconds(nil) })
+		return v, err == nil
+	}
+	defined, inApp := fn.(awslambda.Function)
+	if timeout == nil && inApp {
+		timeout = defined.Timeout()
+	}
+	timeoutMs, concrete := ms(timeout)
+	if !concrete {
+		ps.Add("timeout", "a token", "a concrete awscdk.Duration like awscdk.Duration_Seconds(jsii.Number(10))")
+		return lambdaDefaultTimeoutMs
+	}
+	if timeoutMs <= 0 || timeoutMs > lambdaMaxTimeoutMs {
+		ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), "a Lambda timeout from 1 ms to 15 minutes")
+	}
+	if inApp {
+		if own, ok := ms(defined.Timeout()); ok && own != timeoutMs {
+			ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), fmt.Sprintf("the function's own timeout (%.0f ms), or nil to read it from the function", own))
+		}
+	}
+	return timeoutMs
 }
 
 // createdAlarm is an alarm and its spec; alarm is nil when an earlier call

@@ -234,8 +234,9 @@ func TestMonitorLambdaAlarms(t *testing.T) {
 func TestMonitorLambdaOverridesAndExplicitTimeout(t *testing.T) {
 	_, stack := newStack()
 	m, topic := svcMonitor(stack)
-	fn := svcFunction(stack, nil)
-	m.MonitorLambda(fn, awscdk.Duration_Minutes(jsii.Number(1)), &monitoring.LambdaThresholds{
+	// The timeout given is the function's own.
+	fn := svcFunction(stack, awscdk.Duration_Minutes(jsii.Number(1)))
+	m.MonitorLambda(fn, awscdk.Duration_Seconds(jsii.Number(60)), &monitoring.LambdaThresholds{
 		Errors:                      5,
 		Throttles:                   2,
 		DurationPercentOfTimeout:    50,
@@ -503,6 +504,7 @@ func TestInvalidThresholdsAreSynthErrors(t *testing.T) {
 		`MonitorLambda(Handler): LambdaThresholds.Errors: "-1" is invalid; want a number >= 0`,
 		`MonitorLambda(Handler): LambdaThresholds.DurationPercentOfTimeout: "120" is invalid`,
 		`MonitorLambda(Handler): timeout: "1200000 ms" is invalid; want a Lambda timeout from 1 ms to 15 minutes`,
+		`MonitorLambda(Handler): timeout: "1200000 ms" is invalid; want the function's own timeout (3000 ms), or nil to read it from the function`,
 		`MonitorALB(LB): ALBThresholds.TargetResponseTimeEvaluationPeriods: "1.5" is invalid`,
 		`MonitorECS(Service): ECSThresholds.CPUUtilization: "101" is invalid; want a percentage from 0 to 100`,
 		`MonitorECS(Service): desired: "0" is invalid`,
@@ -515,8 +517,8 @@ func TestInvalidThresholdsAreSynthErrors(t *testing.T) {
 			t.Errorf("errors do not contain %q:\n%s", want, joined)
 		}
 	}
-	if len(errs) != 10 {
-		t.Errorf("%d errors, want 10:\n%s", len(errs), joined)
+	if len(errs) != 11 {
+		t.Errorf("%d errors, want 11:\n%s", len(errs), joined)
 	}
 	tpl := cdktest.Template(t, stack)
 	svcAlarmCount(t, tpl, 0)
@@ -566,5 +568,30 @@ func TestMonitorALBImported(t *testing.T) {
 	})
 	if errs := cdktest.Errors(t, stack); len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
+	}
+}
+
+// A stage the API of this app does not have would have no metrics: its
+// alarms could never fire, so it is a synth error. A stage created apart
+// from the API (awsapigateway.NewStage) counts.
+func TestMonitorAPIGatewayStageMustBeTheAPIs(t *testing.T) {
+	_, stack := newStack()
+	m := monitoring.NewServiceMonitor(stack, "Orders", &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true})
+	api := svcRestAPI(stack)
+	awsapigateway.NewStage(stack, jsii.String("Canary"), &awsapigateway.StageProps{
+		Deployment: awsapigateway.NewDeployment(stack, jsii.String("CanaryDeployment"), &awsapigateway.DeploymentProps{Api: api}),
+		StageName:  jsii.String("canary"),
+	})
+	var found, missing int
+	cdktest.Check(t, func() {
+		found = len(m.MonitorAPIGateway(api, "canary", nil))
+		missing = len(m.MonitorAPIGateway(api, "live", nil))
+	})
+	if found != 3 || missing != 0 {
+		t.Errorf("alarms: %d for the stage it has, %d for one it lacks; want 3 and 0", found, missing)
+	}
+	errs := strings.Join(cdktest.Errors(t, stack), "\n")
+	if want := `MonitorAPIGateway(Api): stage: "live" is invalid; want a stage of the API, which has prod, canary`; !strings.Contains(errs, want) {
+		t.Errorf("errors %q, want %q", errs, want)
 	}
 }
