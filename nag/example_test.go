@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/nag"
 )
@@ -77,5 +79,40 @@ func TestRulesCdkNagRefusesAreErrors(t *testing.T) {
 	}
 	if md := bucket.Node().DefaultChild().(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag")); md != nil {
 		t.Errorf("refused rules were recorded: %v", md)
+	}
+}
+
+// A suppression that would land on no resource, or names no rule, is a
+// synth error: the team would believe the finding suppressed.
+func TestSuppressionsOnNothingAreErrors(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Site"), nil)
+	group := constructs.NewConstruct(stack, jsii.String("Group"))
+	awss3.NewBucket(group, jsii.String("Assets"), nil)
+	empty := constructs.NewConstruct(stack, jsii.String("Empty"))
+	bucket := awss3.NewBucket(stack, jsii.String("Logs"), nil)
+	reason := "A reason a reviewer can agree with"
+	nag.Suppress(group, false, nag.Rule{ID: "AwsSolutions-S1", Reason: reason})
+	nag.Suppress(empty, true, nag.Rule{ID: "AwsSolutions-S1", Reason: reason})
+	nag.Suppress(bucket, false, nag.Rule{ID: " ", Reason: reason})
+	for c, want := range map[constructs.IConstruct]string{
+		group:  "suppresses nothing: it has no CloudFormation resource as its default child: pass children true",
+		empty:  "suppresses nothing: it has no CloudFormation resource under it",
+		bucket: "needs a rule id",
+	} {
+		var errs []string
+		for _, e := range *c.Node().Metadata() {
+			if *e.Type == "aws:cdk:error" {
+				errs = append(errs, fmt.Sprint(e.Data))
+			}
+		}
+		if len(errs) != 1 || !strings.Contains(errs[0], want) {
+			t.Errorf("%s: errors %q, want one with %q", *c.Node().Path(), errs, want)
+		}
+	}
+	// With children, the bucket under the group gets it.
+	nag.Suppress(group, true, nag.Rule{ID: "AwsSolutions-S1", Reason: reason})
+	if md := group.Node().FindChild(jsii.String("Assets")).Node().DefaultChild().(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag")); md == nil {
+		t.Error("children true: the bucket under the group has no suppression")
 	}
 }

@@ -38,8 +38,9 @@ const metadataKey = "cdk_nag"
 // default child), or on every CloudFormation resource under c when
 // children is true. A rule cdk-nag would refuse (a reason shorter than 10
 // characters, a Regex that does not compile) is not recorded: it is a
-// synth error on c instead. A nil c, or one without CloudFormation
-// resources, is left alone.
+// synth error on c instead, and so is a c with no CloudFormation resource
+// to record them on (without children, c must be a resource or have one
+// as its default child). A nil c is left alone.
 func Suppress(c constructs.IConstruct, children bool, rules ...Rule) {
 	if c == nil {
 		return
@@ -47,7 +48,18 @@ func Suppress(c constructs.IConstruct, children bool, rules ...Rule) {
 	if rules = usable(c, rules); len(rules) == 0 {
 		return
 	}
-	for _, res := range resources(c, children) {
+	found := resources(c, children)
+	if len(found) == 0 {
+		where := "no CloudFormation resource as its default child: pass children true to suppress on the resources under it"
+		if children {
+			where = "no CloudFormation resource under it"
+		}
+		for _, r := range rules {
+			awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("nag.Suppress: rule %q on %s suppresses nothing: it has %s", r.ID, *c.Node().Path(), where)))
+		}
+		return
+	}
+	for _, res := range found {
 		existing := []interface{}{}
 		if md, ok := res.GetMetadata(jsii.String(metadataKey)).(map[string]interface{}); ok {
 			if list, ok := md["rules_to_suppress"].([]interface{}); ok {
@@ -97,7 +109,9 @@ func usable(c constructs.IConstruct, rules []Rule) []Rule {
 	var out []Rule
 	for _, r := range rules {
 		problem := ""
-		if len(strings.TrimSpace(r.Reason)) < 10 {
+		if strings.TrimSpace(r.ID) == "" {
+			problem = `a rule id, e.g. "AwsSolutions-IAM5"`
+		} else if len(strings.TrimSpace(r.Reason)) < 10 {
 			problem = "a reason of 10 characters or more (cdk-nag refuses shorter ones)"
 		}
 		for _, a := range r.AppliesTo {
