@@ -48,17 +48,15 @@ const minGoRuntime = "1.21"
 func (r Runtimes) validate(prop string, ps *Problems) {
 	for _, name := range sortedKeys(r) {
 		v := r[name]
-		offered := image.Runtimes[name]
-		switch {
+		switch _, offered := image.Pick(name, v); {
 		case strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t\n:"):
 			ps.Add(prop, name, "a CodeBuild runtime name such as golang, nodejs or python")
-		case offered == nil && !slices.Contains(image.OtherRuntimes, name):
+		case !slices.Contains(image.RuntimeNames(), name):
 			ps.Add(prop, name, fmt.Sprintf("a runtime %s offers: %s", image.Name, strings.Join(image.RuntimeNames(), ", ")))
 		case name == "golang" && v == GoModRuntime:
-		case offered != nil && offered[v] == "":
-			ps.Add(prop+"["+name+"]", v, fmt.Sprintf("a version %s offers: %s", image.Name, strings.Join(image.Offered(name), ", ")))
-		case strings.TrimSpace(v) == "":
-			ps.Add(prop+"["+name+"]", v, "a version, e.g. "+image.Newest("nodejs")+" for nodejs")
+		case !offered:
+			ps.Add(prop+"["+name+"]", v, fmt.Sprintf("a version %s offers: %s, a major version such as %s.x, or latest",
+				image.Name, strings.Join(image.Offered(name), ", "), strings.SplitN(image.Newest(name), ".", 2)[0]))
 		}
 	}
 }

@@ -38,16 +38,21 @@ func TestGoRuntimeFollowsGoMod(t *testing.T) {
 func TestRuntimesValidate(t *testing.T) {
 	var ps Problems
 	Runtimes{"golang": GoModRuntime, "nodejs": "22", "java": "corretto21"}.validate("Runtimes", &ps)
+	// CodeBuild also takes the newest of a major version, and latest.
+	Runtimes{"golang": "1.x", "nodejs": "latest", "python": "3.x", "java": "corretto17.x", "ruby": "3.4"}.validate("Runtimes", &ps)
 	if len(ps) != 0 {
 		t.Errorf("valid runtimes refused: %v", ps)
 	}
 	ps = nil
-	Runtimes{"nodejs": "16", "golang": "1.19", "": "x"}.validate("Runtimes", &ps)
+	Runtimes{"nodejs": "16", "golang": "1.19", "": "x", "java": "21", "php": "7.x", "dotnet": ""}.validate("Runtimes", &ps)
+	if len(ps) != 6 {
+		t.Errorf("%d problems, want 6: %v", len(ps), ps)
+	}
 	text := ""
 	for _, p := range ps {
 		text += p.Error() + "\n"
 	}
-	for _, want := range []string{"Runtimes[nodejs]", "18, 20, 22, 24", "Runtimes[golang]", "1.20, 1.21"} {
+	for _, want := range []string{"Runtimes[nodejs]", "18, 20, 22, 24", "Runtimes[golang]", "1.20, 1.21", "Runtimes[java]", "corretto8, corretto11", "corretto25.x, or latest", "Runtimes[php]", "Runtimes[dotnet]"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("problems lack %q:\n%s", want, text)
 		}

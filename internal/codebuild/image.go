@@ -29,9 +29,10 @@ type Image struct {
 	// the value a buildspec writes ("1.26", "22"), then the version it
 	// switches to.
 	Runtimes map[string]map[string]string
-	// OtherRuntimes are the image's other runtime-versions names, whose
-	// versions Velocity does not track (its presets do not use them).
-	OtherRuntimes []string
+	// OtherRuntimes are the image's other runtimes: the runtime-versions
+	// values it offers for each, oldest first, without the versions they
+	// switch to (no preset uses them, so nothing needs those).
+	OtherRuntimes map[string][]string
 	// NPM is the npm each Node.js version comes with.
 	NPM map[string]string
 	// GOPATH is the image's GOPATH: Go modules are cached under
@@ -54,7 +55,12 @@ var Standard7 = &Image{
 		"nodejs": "18.20.8",
 		"python": "3.11.15",
 	},
-	OtherRuntimes: []string{"dotnet", "java", "php", "ruby"},
+	OtherRuntimes: map[string][]string{
+		"dotnet": {"6.0", "8.0", "10.0"},
+		"java":   {"corretto8", "corretto11", "corretto17", "corretto21", "corretto25"},
+		"php":    {"8.2", "8.3", "8.4", "8.5"},
+		"ruby":   {"3.1", "3.2", "3.3", "3.4", "4.0"},
+	},
 	Runtimes: map[string]map[string]string{
 		"golang": {
 			"1.20": "1.20.14", "1.21": "1.21.13", "1.22": "1.22.12", "1.23": "1.23.12",
@@ -80,7 +86,8 @@ var Standard7 = &Image{
 // runtime-versions (nil: none), and whether the buildspec picked it.
 func (im *Image) Version(runtime string, picked map[string]string) (version string, pinned bool, err error) {
 	if v, ok := picked[runtime]; ok {
-		full, ok := im.Runtimes[runtime][v]
+		key, _ := im.Pick(runtime, v)
+		full, ok := im.Runtimes[runtime][key]
 		if !ok {
 			return "", true, fmt.Errorf("%s does not offer %s %q (it offers %s)", im.Name, runtime, v, strings.Join(im.Offered(runtime), ", "))
 		}
@@ -93,11 +100,38 @@ func (im *Image) Version(runtime string, picked map[string]string) (version stri
 // runtime, oldest first.
 // RuntimeNames returns the runtimes the image offers, in order.
 func (im *Image) RuntimeNames() []string {
-	return slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(im.Runtimes)), im.OtherRuntimes...)))
+	return slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(im.Runtimes)), slices.Collect(maps.Keys(im.OtherRuntimes))...)))
 }
 
-// Offered returns the versions of runtime the image offers.
+// Pick returns the runtime-versions value of the image that v selects:
+// v itself, the newest of a major version ("22.x", "corretto17.x", "3.x"),
+// or the newest of all ("latest"), as CodeBuild reads them; ok is false
+// when the image offers no such version.
+func (im *Image) Pick(runtime, v string) (value string, ok bool) {
+	offered := im.Offered(runtime)
+	switch {
+	case len(offered) == 0:
+		return "", false
+	case v == "latest":
+		return offered[len(offered)-1], true
+	case strings.HasSuffix(v, ".x"):
+		major := strings.TrimSuffix(v, ".x")
+		for i := len(offered) - 1; i >= 0; i-- {
+			if o := offered[i]; o == major || strings.HasPrefix(o, major+".") {
+				return o, true
+			}
+		}
+		return "", false
+	}
+	return v, slices.Contains(offered, v)
+}
+
+// Offered returns the runtime-versions values the image offers for
+// runtime, oldest first.
 func (im *Image) Offered(runtime string) []string {
+	if other, ok := im.OtherRuntimes[runtime]; ok {
+		return other
+	}
 	var out []string
 	for v := range im.Runtimes[runtime] {
 		out = append(out, v)

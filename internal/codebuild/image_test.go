@@ -61,3 +61,29 @@ func TestVersions(t *testing.T) {
 		t.Error("version arithmetic")
 	}
 }
+
+// CodeBuild reads a runtime-versions value as a version, the newest of a
+// major version (".x") or the newest of all ("latest").
+func TestPick(t *testing.T) {
+	for _, c := range []struct{ runtime, v, want string }{
+		{"nodejs", "22", "22"},
+		{"nodejs", "22.x", "22"},
+		{"nodejs", "latest", "24"},
+		{"golang", "1.x", "1.26"},
+		{"python", "3.x", "3.14"},
+		{"java", "corretto17.x", "corretto17"},
+		{"java", "latest", "corretto25"},
+		{"nodejs", "16", ""},
+		{"nodejs", "16.x", ""},
+		{"golang", "1.2.x", ""},
+		{"haskell", "latest", ""},
+	} {
+		got, ok := Standard7.Pick(c.runtime, c.v)
+		if ok != (c.want != "") || ok && got != c.want {
+			t.Errorf("Pick(%s, %s) = %q, %v; want %q", c.runtime, c.v, got, ok, c.want)
+		}
+	}
+	if v, _, err := Standard7.Version("nodejs", map[string]string{"nodejs": "latest"}); v != "24.14.0" || err != nil {
+		t.Errorf("nodejs latest = %q %v", v, err)
+	}
+}
