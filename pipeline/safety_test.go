@@ -186,6 +186,18 @@ func TestChangeFreeze(t *testing.T) {
 			t.Errorf("context %q froze the line: %s", v, compact(got))
 		}
 	}
+
+	// A number or a list (cdk.json keeps JSON's types) is neither a yes, a
+	// no nor a reason: a synth error, not a guess.
+	for _, v := range []interface{}{1, []interface{}{"true"}} {
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]interface{}{pipeline.ChangeFreezeContext: v}})
+		stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+		pipeline.New(stack, "Line", &pipeline.Props{App: bucketApp})
+		errs := strings.Join(cdktest.Errors(t, stack), "\n")
+		if !strings.Contains(errs, "context "+pipeline.ChangeFreezeContext) || !strings.Contains(errs, "true, false, or the reason") {
+			t.Errorf("context %v: errors %q, want one naming the context key and what it takes", v, errs)
+		}
+	}
 }
 
 func TestPermissionsBroadeningGate(t *testing.T) {

@@ -71,6 +71,8 @@ func rejectCases() []rejectCase {
 		{"zero-minute acceptance timeout", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}, Timeout: 30 * time.Second}}}, "Acceptance.Timeout", "30s"},
 		{"bad output variable", &pipeline.Props{App: noStage, Acceptance: &stages.AcceptanceTests{Job: stages.Job{Commands: []string{"make test"}}, Outputs: map[string]string{"API-URL": "Endpoint"}}}, "Acceptance.Outputs", "API-URL"},
 		{"bad approval email", &pipeline.Props{App: noStage, Approval: &stages.Approval{Emails: []string{"team-at-example.com"}}}, "Approval.Emails[0]", "team-at-example.com"},
+		{"review url over 1000 characters", &pipeline.Props{App: noStage, Approval: &stages.Approval{ReviewURL: "https://example.com/" + strings.Repeat("d", 990)}}, "Approval.ReviewURL", "https://example.com/" + strings.Repeat("d", 40) + "..."},
+		{"window with a value in both day fields", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Window: &stages.Window{Cron: "* * 9-16 * * *"}}}}, "Staging.Window.Cron", "* * 9-16 * * *"},
 		{"http review url", &pipeline.Props{App: noStage, Approval: &stages.Approval{ReviewURL: "http://example.com"}}, "Approval.ReviewURL", "http://example.com"},
 		{"approval without production", &pipeline.Props{App: noStage, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}, Approval: &stages.Approval{}}, "Approval", "set"},
 		{"parallel execution", &pipeline.Props{App: noStage, ExecutionMode: awscodepipeline.ExecutionMode_PARALLEL}, "ExecutionMode", "PARALLEL"},

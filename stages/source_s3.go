@@ -116,12 +116,7 @@ func unusableBucket(b awss3.IBucket) string {
 			versioned = m["status"] == "Enabled"
 		}
 	}
-	// aws-cdk-lib creates the bucket's notifications resource when
-	// EventBridgeEnabled (or another notification) is set.
-	notified := false
-	if n := bucket.Node().TryFindChild(jsii.String("Notifications")); n != nil {
-		notified = n.Node().TryFindChild(jsii.String("Resource")) != nil
-	}
+	notified := eventBridgeEnabled(bucket)
 	switch {
 	case !versioned && !notified:
 		return "a bucket with Versioned and EventBridgeEnabled set: every change must be a new version, and only EventBridge events start the line"
@@ -131,6 +126,28 @@ func unusableBucket(b awss3.IBucket) string {
 		return "a bucket with EventBridgeEnabled set: the line starts on the bucket's EventBridge events, and without them no upload starts it"
 	}
 	return ""
+}
+
+// eventBridgeEnabled says whether the bucket sends its events to
+// EventBridge: aws-cdk-lib puts EventBridgeConfiguration in the
+// NotificationConfiguration of the bucket's Custom::S3BucketNotifications
+// resource, which it also creates for SQS, SNS and Lambda notifications
+// alone.
+func eventBridgeEnabled(bucket awss3.Bucket) bool {
+	n := bucket.Node().TryFindChild(jsii.String("Notifications"))
+	if n == nil {
+		return false
+	}
+	res, ok := n.Node().TryFindChild(jsii.String("Resource")).(awscdk.CfnResource)
+	if !ok || res.CfnProperties() == nil {
+		return false
+	}
+	config, ok := awscdk.Stack_Of(res).Resolve((*res.CfnProperties())["NotificationConfiguration"]).(map[string]interface{})
+	if !ok {
+		return false
+	}
+	_, enabled := config["EventBridgeConfiguration"]
+	return enabled
 }
 
 func newSourceBucket(scope constructs.Construct, line *Line) awss3.IBucket {
