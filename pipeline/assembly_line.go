@@ -184,7 +184,7 @@ func (l *AssemblyLine) build(p Props) {
 		built.FirstProduction = stages.PipelineStage(l.Pipeline, first.name)
 	}
 	plan.Wire(built)
-	l.addConditions(steps)
+	l.addConditions(steps, plan.PipelineChanged)
 	if !p.NoMonitoring {
 		l.monitor(steps)
 	}

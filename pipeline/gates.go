@@ -112,14 +112,16 @@ func alarmArn(name, account, region string) *awscdk.ArnComponents {
 	return arn
 }
 
-// addConditions renders the stage conditions of CodePipeline V2 for each
-// deploy stage: the bake-time gate (OnSuccess), rollback (OnFailure) and the
-// deployment window (BeforeEntry). CDK Pipelines creates the stages, so they
+// addConditions renders the stage conditions of CodePipeline V2: for each
+// deploy stage the bake-time gate (OnSuccess), rollback (OnFailure) and the
+// deployment window (BeforeEntry), and the skip of an unneeded
+// self-mutation. CDK Pipelines creates the stages, so they
 // go onto the CfnPipeline as property overrides.
-func (l *AssemblyLine) addConditions(deploys []*lineStage) {
+func (l *AssemblyLine) addConditions(deploys []*lineStage, pipelineChanged string) {
 	stack := awscdk.Stack_Of(l)
 	conditions := &stageConditions{pipeline: l.Pipeline}
 	awscdk.Aspects_Of(l.Pipeline).Add(conditions, nil)
+	skipUnchangedSelfMutation(conditions, pipelineChanged)
 	for _, ls := range deploys {
 		set := func(condition string, value interface{}) { conditions.add(ls.name, condition, value) }
 		rollback := ls.gate.Rollback.Or(ls.production)
@@ -192,6 +194,9 @@ type stageConditions struct {
 	byStage  map[string]map[string]interface{}
 	order    []string
 	done     bool
+	// prepare run first at synth, for conditions that need the rendered
+	// pipeline.
+	prepare []func(cfn awscodepipeline.CfnPipeline)
 }
 
 func (c *stageConditions) add(stage, condition string, value interface{}) {
@@ -212,6 +217,9 @@ func (c *stageConditions) Visit(node constructs.IConstruct) {
 		return
 	}
 	c.done = true
+	for _, f := range c.prepare {
+		f(cfn)
+	}
 	index := map[string]int{}
 	var names []string
 	for i, s := range *c.pipeline.Stages() {

@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -76,6 +77,16 @@ func (b *Build) Validate() error {
 func (b *Build) AddTo(plan *Plan) {
 	plan.Build = b
 	plan.Synth = b.Step(plan.Scope, plan.Line, plan.Source)
+	if comparesPipeline(awscdk.Stack_Of(plan.Scope)) {
+		plan.PipelineChanged = PipelineChangedVariable
+	}
+}
+
+// comparesPipeline says whether the Build job can tell an unchanged
+// pipeline: self-mutation deploys the pipeline stack and the stacks it
+// depends on, and the job compares only the first.
+func comparesPipeline(stack awscdk.Stack) bool {
+	return len(*stack.Dependencies()) == 0
 }
 
 // Step creates the Build step of the line, reading input and writing the
@@ -106,6 +117,11 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		input:       input,
 		reportGroup: newReportGroup(scope, "UnitTests"),
 		outputDir:   outDir,
+	}
+	if stack := awscdk.Stack_Of(scope); comparesPipeline(stack) {
+		job.Commands = append(append([]string(nil), job.Commands...), pipelineChangedCommands(*stack.StackName(), path.Join(outDir, *stack.TemplateFile()))...)
+		spec.policies = append(spec.policies, pipelineTemplateReader(stack))
+		spec.exportedVariables = append(spec.exportedVariables, PipelineChangedVariable)
 	}
 	if !b.NoCache && len(p.CachePaths) > 0 && line.ArtifactBucket != nil {
 		spec.cachePaths = p.CachePaths

@@ -127,6 +127,11 @@ type jobSpec struct {
 	cachePaths  []string
 	cache       awscodebuild.Cache
 	outputs     map[string]awscdk.CfnOutput
+	// policies are the line's own permissions for the job, besides
+	// publishing its test reports.
+	policies []awsiam.PolicyStatement
+	// exportedVariables are the buildspec's exported-variables.
+	exportedVariables []string
 }
 
 func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
@@ -159,6 +164,9 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 			},
 		},
 	}
+	if len(spec.exportedVariables) > 0 {
+		buildSpec["env"] = map[string]interface{}{"exported-variables": spec.exportedVariables}
+	}
 	if len(spec.cachePaths) > 0 {
 		buildSpec["cache"] = map[string]interface{}{"paths": spec.cachePaths}
 	}
@@ -171,6 +179,11 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	install := append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, j.Install...)
 	checkJob(spec.scope, spec.id, "", runtimes, install, j.Commands, spec.cachePaths, j.Env)
 
+	policies := append([]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PublishTestReports"),
+		Actions:   jsii.Strings("codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
+		Resources: jsii.Strings(*spec.reportGroup.ReportGroupArn()),
+	})}, spec.policies...)
 	var outputs *map[string]awscdk.CfnOutput
 	if len(spec.outputs) > 0 {
 		outputs = &spec.outputs
@@ -188,11 +201,7 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&buildSpec),
 		Timeout:          awscdk.Duration_Minutes(jsii.Number(timeout.Minutes())),
 		Cache:            spec.cache,
-		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("PublishTestReports"),
-			Actions:   jsii.Strings("codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
-			Resources: jsii.Strings(*spec.reportGroup.ReportGroupArn()),
-		})},
+		RolePolicyStatements: &policies,
 	}
 	if spec.outputDir != "" {
 		props.PrimaryOutputDirectory = jsii.String(spec.outputDir)

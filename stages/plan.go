@@ -43,6 +43,11 @@ type Plan struct {
 	// step): Synth writes the cloud assembly.
 	Build *Build
 	Synth pipelines.CodeBuildStep
+	// PipelineChanged names the variable the Build job exports to tell
+	// whether the pipeline changed (PipelineChangedVariable), for the
+	// UpdatePipeline stage's entry condition; "" when the line always
+	// updates itself.
+	PipelineChanged string
 
 	// prop is the prop of the step being added, for its problems.
 	prop         string
