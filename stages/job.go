@@ -198,9 +198,9 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 			ComputeType:          compute,
 			EnvironmentVariables: &env,
 		},
-		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&buildSpec),
-		Timeout:          awscdk.Duration_Minutes(jsii.Number(timeout.Minutes())),
-		Cache:            spec.cache,
+		PartialBuildSpec:     awscodebuild.BuildSpec_FromObject(&buildSpec),
+		Timeout:              awscdk.Duration_Minutes(jsii.Number(timeout.Minutes())),
+		Cache:                spec.cache,
 		RolePolicyStatements: &policies,
 	}
 	if spec.outputDir != "" {
