@@ -119,3 +119,114 @@ func pathOf(t *testing.T, stack awscdk.Stack) criticalpath.Path {
 	}
 	return p
 }
+
+// goalReached records that issue 15's goal holds for every example: at most
+// two CodeBuild jobs on the critical path of a change to the app's code,
+// and at most half of CDK Pipelines' fixed overhead. Once true, the test
+// fails when the goal stops holding; while false, it fails when the goal
+// is reached, so that this ratchet is tightened in the same change.
+const goalReached = false
+
+// TestLeadTimeModel models, for every example and both lines, the lead
+// time of a commit in seconds (the team's own work counted as zero, bake
+// times and approvals apart) and writes the table and the figures it uses
+// into BENCHMARKS.md (go test -update).
+func TestLeadTimeModel(t *testing.T) {
+	var table strings.Builder
+	table.WriteString("| Example | Commit | Line | CodeBuild jobs on the path | Lead time | Fixed overhead | Overhead × CDK Pipelines' | Bake time (apart) | Waits for a person (apart) |\n|---|---|---|--:|--:|--:|--:|--:|--:|\n")
+	allMet := true
+	for _, ex := range examples {
+		velocity := templateOf(t, ex.pipeline(awscdk.NewApp(nil)))
+		defaults := templateOf(t, cdkPipelinesDefaults(awscdk.NewApp(nil), ex.stage))
+		for _, sc := range []struct {
+			name     string
+			scenario criticalpath.Scenario
+		}{{"app code only", criticalpath.AppChangeOnly}, {"the pipeline too", criticalpath.Scenario{PipelineChanged: true}}} {
+			v, err := criticalpath.LeadTime(velocity, sc.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := criticalpath.LeadTime(defaults, sc.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range []struct {
+				name string
+				e    criticalpath.Estimate
+			}{{"Velocity", v}, {"CDK Pipelines defaults", d}} {
+				fmt.Fprintf(&table, "| %s | %s | %s | %d | %.0f s | %.0f s | %.2f× | %.0f min | %d |\n", ex.name, sc.name, row.name,
+					row.e.CodeBuildJobs, row.e.LeadTime, row.e.Overhead, row.e.Overhead/d.Overhead, row.e.BakeMinutes, row.e.Approvals)
+			}
+			t.Logf("%s, %s: Velocity %v; CDK Pipelines %v", ex.name, sc.name, v.Path, d.Path)
+			if v.Overhead >= d.Overhead || v.CodeBuildJobs > d.CodeBuildJobs {
+				t.Errorf("%s, %s: Velocity's overhead %.0f s with %d jobs is not below CDK Pipelines' %.0f s with %d", ex.name, sc.name, v.Overhead, v.CodeBuildJobs, d.Overhead, d.CodeBuildJobs)
+			}
+			if sc.scenario == criticalpath.AppChangeOnly && (v.CodeBuildJobs > 2 || v.Overhead > d.Overhead/2) {
+				allMet = false
+			}
+		}
+	}
+	switch {
+	case goalReached && !allMet:
+		t.Errorf("the goal no longer holds: a change to the app's code has more than 2 CodeBuild jobs on its path, or more than half of CDK Pipelines' overhead")
+	case !goalReached && allMet:
+		t.Errorf("the goal holds for every example: set goalReached, so the test keeps it")
+	}
+	var figures strings.Builder
+	figures.WriteString("| Figure | Seconds | Source |\n|---|--:|---|\n")
+	for _, f := range criticalpath.Figures() {
+		fmt.Fprintf(&figures, "| %s | %g | %s |\n", f.Name, f.Seconds, f.Source)
+	}
+	t.Log("\n" + table.String() + "\n" + figures.String())
+	if _, err := os.Stat("../../BENCHMARKS.md"); err == nil {
+		cdktest.EmbeddedBlock(t, "../../BENCHMARKS.md", "lead-time", table.String())
+		cdktest.EmbeddedBlock(t, "../../BENCHMARKS.md", "lead-time-figures", figures.String())
+	}
+}
+
+func templateOf(t *testing.T, stack awscdk.Stack) map[string]interface{} {
+	t.Helper()
+	raw, _ := json.Marshal(cdktest.JSON(t, cdktest.Template(t, stack)))
+	var generic map[string]interface{}
+	_ = json.Unmarshal(raw, &generic)
+	return generic
+}
+
+// The model on a small pipeline: a stage skipped by its variable check
+// costs the check; parallel actions cost the slowest; a team job's start
+// is overhead and its work is not; a bake is listed apart.
+func TestLeadTimeOfASmallPipeline(t *testing.T) {
+	named := func(name, category, provider string, order int) map[string]interface{} {
+		a := action(provider, order)
+		a["Name"] = name
+		a["ActionTypeId"].(map[string]interface{})["Category"] = category
+		return a
+	}
+	skip := map[string]interface{}{"Conditions": []interface{}{map[string]interface{}{"Result": "SKIP", "Rules": []interface{}{
+		map[string]interface{}{"RuleTypeId": map[string]interface{}{"Provider": "VariableCheck"}}}}}}
+	bake := map[string]interface{}{"Conditions": []interface{}{map[string]interface{}{"Result": "FAIL", "Rules": []interface{}{
+		map[string]interface{}{"RuleTypeId": map[string]interface{}{"Provider": "CloudWatchAlarm"}, "Configuration": map[string]interface{}{"WaitTime": "5"}}}}}}
+	tpl := map[string]interface{}{"Resources": map[string]interface{}{"P": map[string]interface{}{"Type": "AWS::CodePipeline::Pipeline", "Properties": map[string]interface{}{"Stages": []interface{}{
+		map[string]interface{}{"Name": "Build", "Actions": []interface{}{named("Build", "Build", "CodeBuild", 1), named("SAST", "Test", "CodeBuild", 1)}},
+		map[string]interface{}{"Name": "UpdatePipeline", "BeforeEntry": skip, "Actions": []interface{}{named("SelfMutate", "Build", "CodeBuild", 1)}},
+		map[string]interface{}{"Name": "Staging", "OnSuccess": bake, "Actions": []interface{}{named("Deploy", "Deploy", "CloudFormation", 1), named("AcceptanceTests", "Build", "CodeBuild", 2)}},
+	}}}}}
+	start, build := criticalpath.CodeBuildStart.Seconds, criticalpath.TeamBuildWork.Seconds
+	for _, c := range []struct {
+		scenario criticalpath.Scenario
+		jobs     int
+		overhead float64
+	}{
+		{criticalpath.AppChangeOnly, 2, start + criticalpath.ConditionCheck.Seconds + start + 2*criticalpath.StageTransition.Seconds},
+		{criticalpath.Scenario{PipelineChanged: true}, 3, start + start + criticalpath.SelfMutationWork.Seconds + start + 2*criticalpath.StageTransition.Seconds},
+	} {
+		e, err := criticalpath.LeadTime(tpl, c.scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		team := build + criticalpath.TeamDeployWork.Seconds + criticalpath.TeamAcceptanceWork.Seconds
+		if e.CodeBuildJobs != c.jobs || e.Overhead != c.overhead || e.LeadTime != c.overhead+team || e.BakeMinutes != 5 {
+			t.Errorf("%+v: got %d jobs, %g s overhead, %g s lead time, %g min bake; want %d, %g, %g, 5", c.scenario, e.CodeBuildJobs, e.Overhead, e.LeadTime, e.BakeMinutes, c.jobs, c.overhead, c.overhead+team)
+		}
+	}
+}

@@ -1,0 +1,297 @@
+package criticalpath
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Figure is one duration of the lead-time model and where it comes from:
+// a published measurement, or a stated assumption where none exists.
+type Figure struct {
+	// Name says what the figure is, for the table of figures.
+	Name string
+	// Seconds is the duration.
+	Seconds float64
+	// Source cites the measurement, or says "assumption:" and why.
+	Source string
+}
+
+// The figures of the model. Every line pays the same figure for the same
+// kind of action, so the comparison depends on the pipelines' shapes, not
+// on the figures' precision.
+var (
+	// CodeBuildStart is the time from a CodeBuild action's start to its
+	// first command: queueing, provisioning, source download.
+	CodeBuildStart = Figure{"CodeBuild job start", CodeBuildStartup,
+		"aws-cdk#14158 (about 20 s of provisioning per job in a pipeline); cloudonaut.io, \"Migrating CodePipeline to GitHub Actions\" (2022), measured 60 s of queueing plus 10 s of provisioning, and aws-codebuild-docker-images#526 more than 90 s per run: 20 s is the lowest published figure"}
+	// SelfMutationWork is the self-mutation job's own work when the
+	// pipeline is unchanged: installing the CDK CLI, then `cdk deploy` of
+	// the pipeline stack, which publishes its assets and finds no change.
+	SelfMutationWork = Figure{"self-mutation work (pipeline unchanged)", 60,
+		"assumption: no published figure; about 20 s for `npm install -g aws-cdk` and 40 s for a `cdk deploy` that finds nothing to change"}
+	// AssetPublishingWork is an asset job's own work: installing
+	// cdk-assets and uploading the asset.
+	AssetPublishingWork = Figure{"asset publishing work", 15,
+		"assumption: no published figure; `npm install` of cdk-assets and one S3 upload of a few MB"}
+	// PermissionsCheckWork is the permissions-broadening check's own work:
+	// installing the CDK CLI and running `cdk diff --security-only`.
+	PermissionsCheckWork = Figure{"permissions check work", 40,
+		"assumption: no published figure; `npm install -g aws-cdk` and one `cdk diff` against the deployed production stacks"}
+	// ChangeSetCreation is CloudFormation creating a change set, the step
+	// CDK Pipelines' default (UseChangeSets) runs before each deploy.
+	ChangeSetCreation = Figure{"change set creation", 15,
+		"assumption: no published figure; CloudFormation's CreateChangeSet for a stack of tens of resources"}
+	// AutoApproval is CDK Pipelines' auto-approve function confirming a
+	// permissions check that found nothing to review.
+	AutoApproval = Figure{"automatic approval of a clean permissions check", 5,
+		"assumption: one Lambda invocation and PutApprovalResult"}
+	// ConditionCheck is CodePipeline evaluating an entry condition; a
+	// stage it skips costs this and nothing else.
+	ConditionCheck = Figure{"entry condition check (VariableCheck)", 5,
+		"assumption: no published figure for rule evaluation"}
+	// StageTransition is CodePipeline moving an execution to the next
+	// stage.
+	StageTransition = Figure{"stage transition", 2,
+		"assumption: no published figure; CodePipeline's transitions are not metered"}
+
+	// The team's own work, the same in both lines: it is not overhead, but
+	// it decides which of two parallel actions is the slower one.
+	TeamBuildWork = Figure{"the team's build work (compile, static analysis, unit tests, synth)", 180,
+		"assumption: a small service; the default example's own Build job takes about 3 minutes under `velocity local`"}
+	TeamAcceptanceWork = Figure{"the team's acceptance tests", 60,
+		"assumption: a small suite against one endpoint"}
+	TeamDeployWork = Figure{"the team's CloudFormation deploy of one stage", 120,
+		"assumption: an update of a stack of tens of resources, a Lambda function or an ECS service among them"}
+)
+
+// Figures lists the model's figures, for BENCHMARKS.md.
+func Figures() []Figure {
+	return []Figure{CodeBuildStart, SelfMutationWork, AssetPublishingWork, PermissionsCheckWork, ChangeSetCreation, AutoApproval, ConditionCheck, StageTransition,
+		TeamBuildWork, TeamAcceptanceWork, TeamDeployWork}
+}
+
+// Scenario is what changed in the commit the model follows.
+type Scenario struct {
+	// PipelineChanged: the commit changes the pipeline itself, so every
+	// line updates itself; otherwise a stage that runs only when the
+	// pipeline changed is skipped.
+	PipelineChanged bool
+}
+
+// AppChangeOnly is the common case: a change to the app's code only,
+// which changes an asset and not the pipeline.
+var AppChangeOnly = Scenario{}
+
+// Estimate is the modeled lead time of one commit through a pipeline. Its
+// fixed overhead is the lead time less the team's own work on the critical
+// path (its build, tests and CloudFormation deploys, the same in every
+// line), bake times and waits for a person apart.
+type Estimate struct {
+	// LeadTime is the critical path in seconds, bake times and waits for a
+	// person apart.
+	LeadTime float64
+	// Overhead is the part of LeadTime that is not the team's own work.
+	Overhead float64
+	// CodeBuildJobs is the number of CodeBuild jobs on the critical path.
+	CodeBuildJobs int
+	// BakeMinutes is the bake time of the stages' OnSuccess alarm rules,
+	// listed apart: it is the time the line watches a deploy on purpose.
+	BakeMinutes float64
+	// Approvals counts the steps that wait for a person.
+	Approvals int
+	// Path names the steps of the critical path with their seconds.
+	Path []string
+}
+
+// LeadTime models the lead time of a commit in scenario through the one
+// CodePipeline in template. Stages run one after the other; in a stage, run
+// orders one after the other, and the actions of a run order in parallel,
+// so a run order takes as long as its slowest action.
+func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, error) {
+	stages, err := pipelineStages(template)
+	if err != nil {
+		return Estimate{}, err
+	}
+	var e Estimate
+	for i, s := range stages {
+		stage, _ := s.(map[string]interface{})
+		name, _ := stage["Name"].(string)
+		if i > 0 {
+			e.Overhead += StageTransition.Seconds
+			e.LeadTime += StageTransition.Seconds
+		}
+		if skippedUnlessPipelineChanged(stage) && !scenario.PipelineChanged {
+			e.Overhead += ConditionCheck.Seconds
+			e.LeadTime += ConditionCheck.Seconds
+			e.Path = append(e.Path, fmt.Sprintf("%s skipped (%gs)", name, ConditionCheck.Seconds))
+			continue
+		}
+		e.BakeMinutes += bakeMinutes(stage)
+		for _, order := range runOrders(stage) {
+			var slowest cost
+			slowestName, approvals := "", 0
+			for _, a := range order {
+				c := actionCost(name, a)
+				if c.total() > slowest.total() || slowestName == "" {
+					slowest, slowestName = c, a.name
+				}
+				if c.approval {
+					approvals = 1
+				}
+			}
+			e.LeadTime += slowest.total()
+			e.Overhead += slowest.overhead
+			if slowest.job {
+				e.CodeBuildJobs++
+			}
+			e.Approvals += approvals
+			e.Path = append(e.Path, fmt.Sprintf("%s/%s (%gs, %gs overhead)", name, slowestName, slowest.total(), slowest.overhead))
+		}
+	}
+	return e, nil
+}
+
+func pipelineStages(template map[string]interface{}) ([]interface{}, error) {
+	resources, _ := template["Resources"].(map[string]interface{})
+	var found []interface{}
+	pipelines := 0
+	for _, r := range resources {
+		res, _ := r.(map[string]interface{})
+		if res["Type"] == "AWS::CodePipeline::Pipeline" {
+			pipelines++
+			props, _ := res["Properties"].(map[string]interface{})
+			found, _ = props["Stages"].([]interface{})
+		}
+	}
+	if pipelines != 1 {
+		return nil, fmt.Errorf("criticalpath: %d pipelines in the template, want 1", pipelines)
+	}
+	return found, nil
+}
+
+// skippedUnlessPipelineChanged says whether the stage has an entry
+// condition that skips it on a variable check: the line's UpdatePipeline
+// stage, which runs only when the Build job found the pipeline changed.
+func skippedUnlessPipelineChanged(stage map[string]interface{}) bool {
+	entry, _ := stage["BeforeEntry"].(map[string]interface{})
+	conditions, _ := entry["Conditions"].([]interface{})
+	for _, c := range conditions {
+		condition, _ := c.(map[string]interface{})
+		if condition["Result"] != "SKIP" {
+			continue
+		}
+		rules, _ := condition["Rules"].([]interface{})
+		for _, r := range rules {
+			rule, _ := r.(map[string]interface{})
+			typ, _ := rule["RuleTypeId"].(map[string]interface{})
+			if typ["Provider"] == "VariableCheck" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bakeMinutes is the longest wait of the stage's OnSuccess alarm rules.
+func bakeMinutes(stage map[string]interface{}) float64 {
+	success, _ := stage["OnSuccess"].(map[string]interface{})
+	conditions, _ := success["Conditions"].([]interface{})
+	longest := 0.0
+	for _, c := range conditions {
+		condition, _ := c.(map[string]interface{})
+		rules, _ := condition["Rules"].([]interface{})
+		for _, r := range rules {
+			rule, _ := r.(map[string]interface{})
+			config, _ := rule["Configuration"].(map[string]interface{})
+			if w, ok := config["WaitTime"].(string); ok {
+				if m, err := strconv.ParseFloat(w, 64); err == nil && m > longest {
+					longest = m
+				}
+			}
+		}
+	}
+	return longest
+}
+
+// pipelineAction is what the model reads of one action.
+type pipelineAction struct {
+	name, category, provider, mode string
+}
+
+// runOrders returns the stage's actions grouped by run order, in order.
+func runOrders(stage map[string]interface{}) [][]pipelineAction {
+	actions, _ := stage["Actions"].([]interface{})
+	byOrder := map[int][]pipelineAction{}
+	for _, a := range actions {
+		action, _ := a.(map[string]interface{})
+		order := 1
+		if ro, ok := action["RunOrder"].(float64); ok {
+			order = int(ro)
+		}
+		typ, _ := action["ActionTypeId"].(map[string]interface{})
+		config, _ := action["Configuration"].(map[string]interface{})
+		pa := pipelineAction{}
+		pa.name, _ = action["Name"].(string)
+		pa.category, _ = typ["Category"].(string)
+		pa.provider, _ = typ["Provider"].(string)
+		pa.mode, _ = config["ActionMode"].(string)
+		byOrder[order] = append(byOrder[order], pa)
+	}
+	var orders []int
+	for o := range byOrder {
+		orders = append(orders, o)
+	}
+	sort.Ints(orders)
+	out := make([][]pipelineAction, len(orders))
+	for i, o := range orders {
+		out[i] = byOrder[o]
+	}
+	return out
+}
+
+// cost is what one action adds to the lead time: its overhead, the
+// team's own work, and whether it is a CodeBuild job or waits for a person.
+type cost struct {
+	overhead, work float64
+	job, approval  bool
+}
+
+func (c cost) total() float64 { return c.overhead + c.work }
+
+// actionCost models one action. The line's own jobs are told by the names
+// CDK Pipelines gives them.
+func actionCost(stage string, a pipelineAction) cost {
+	start := CodeBuildStart.Seconds
+	switch a.provider {
+	case "CodeBuild":
+		switch {
+		case a.name == "SelfMutate":
+			return cost{overhead: start + SelfMutationWork.Seconds, job: true}
+		case stage == "Assets":
+			return cost{overhead: start + AssetPublishingWork.Seconds, job: true}
+		case strings.HasPrefix(a.name, "PermissionsCheck") || strings.HasSuffix(a.name, "SecurityCheck"):
+			return cost{overhead: start + PermissionsCheckWork.Seconds, job: true}
+		case stage == "Build" && (a.name == "Build" || a.name == "Synth"):
+			return cost{overhead: start, work: TeamBuildWork.Seconds, job: true}
+		case a.category == "Test" || stage == "Build":
+			// The security checks beside the build: static analysis, the
+			// team's build work, shorter than the build itself.
+			return cost{overhead: start, job: true}
+		}
+		// The team's tests after a deploy.
+		return cost{overhead: start, work: TeamAcceptanceWork.Seconds, job: true}
+	case "CloudFormation":
+		if a.mode == "CHANGE_SET_REPLACE" {
+			return cost{overhead: ChangeSetCreation.Seconds}
+		}
+		return cost{work: TeamDeployWork.Seconds}
+	case "Manual":
+		if strings.HasPrefix(a.name, "PermissionsCheck") || strings.HasSuffix(a.name, "SecurityCheck") {
+			return cost{overhead: AutoApproval.Seconds} // approved by CDK Pipelines when nothing broadens
+		}
+		return cost{approval: true}
+	}
+	return cost{} // the source: the same trigger in every line
+}
