@@ -184,7 +184,7 @@ func (l *AssemblyLine) build(p Props) {
 		built.FirstProduction = stages.PipelineStage(l.Pipeline, first.name)
 	}
 	plan.Wire(built)
-	l.addConditions(steps, plan.PipelineChanged)
+	l.addConditions(steps, plan)
 	if !p.NoMonitoring {
 		l.monitor(steps)
 	}
@@ -193,7 +193,7 @@ func (l *AssemblyLine) build(p Props) {
 	}
 	l.explicitLogs()
 	suppressPipelineFindings(l)
-	l.diagram = l.describeLine(steps, p)
+	l.diagram = l.describeLine(steps, p, plan)
 	l.writeDiagram()
 }
 

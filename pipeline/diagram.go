@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/stages"
 )
 
 // DiagramSuffix ends the name of the Mermaid diagram file Velocity writes
@@ -25,8 +26,14 @@ const DiagramSuffix = ".mmd"
 func (l *AssemblyLine) Diagram() string { return l.diagram }
 
 // describeLine renders the diagram from the built pipeline and the plan.
-func (l *AssemblyLine) describeLine(steps []*lineStage, p Props) string {
+func (l *AssemblyLine) describeLine(steps []*lineStage, p Props, plan *stages.Plan) string {
 	gates := map[string][]string{}
+	if plan.PipelineChanged != "" {
+		gates[updatePipelineStage] = []string{"skipped unless the pipeline changed"}
+	}
+	if plan.AssetsPublished != "" {
+		gates[assetsStage] = []string{"skipped when the Build job published the assets"}
+	}
 	for _, ls := range steps {
 		var g []string
 		if w := ls.gate.Window; w != nil {

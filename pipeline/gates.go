@@ -114,14 +114,14 @@ func alarmArn(name, account, region string) *awscdk.ArnComponents {
 
 // addConditions renders the stage conditions of CodePipeline V2: for each
 // deploy stage the bake-time gate (OnSuccess), rollback (OnFailure) and the
-// deployment window (BeforeEntry), and the skip of an unneeded
-// self-mutation. CDK Pipelines creates the stages, so they
+// deployment window (BeforeEntry), and the skip of the stages the Build
+// job made needless. CDK Pipelines creates the stages, so they
 // go onto the CfnPipeline as property overrides.
-func (l *AssemblyLine) addConditions(deploys []*lineStage, pipelineChanged string) {
+func (l *AssemblyLine) addConditions(deploys []*lineStage, plan *stages.Plan) {
 	stack := awscdk.Stack_Of(l)
 	conditions := &stageConditions{pipeline: l.Pipeline}
 	awscdk.Aspects_Of(l.Pipeline).Add(conditions, nil)
-	skipUnchangedSelfMutation(conditions, pipelineChanged)
+	skipStagesTheBuildMadeNeedless(conditions, plan)
 	for _, ls := range deploys {
 		set := func(condition string, value interface{}) { conditions.add(ls.name, condition, value) }
 		rollback := ls.gate.Rollback.Or(ls.production)

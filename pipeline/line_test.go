@@ -297,18 +297,27 @@ func TestS3SourceStartsOnUpload(t *testing.T) {
 	}
 }
 
+// The Go preset's build: the Build job synthesizes and publishes, the
+// UnitTests job beside it runs the analysis and the tests, both on the
+// pinned toolchains with the Go caches.
 func TestGoBuild(t *testing.T) {
 	tpl, _, _ := synth(t, pipeline.Props{})
-	spec := buildSpecOf(t, tpl, "Build")
-	for _, want := range []string{
-		"npm install -g aws-cdk@" + stages.CDKCLIVersion,
-		"gofmt -l .", "go vet ./...",
-		`gotest.tools/gotestsum@` + stages.GotestsumVersion + ` --junitfile \"$REPORTS_DIR/go-test.xml\"`,
-		"cdk synth", `"file-format": "JUNITXML"`, `"base-directory": "cdk.out"`, "/go/pkg/mod/**/*",
-		`"runtime-versions"`, `"golang": "1.26"`, `"nodejs": "22"`,
+	build, tests := buildSpecOf(t, tpl, "BuildCdkBuildProject"), buildSpecOf(t, tpl, "UnitTestsJob")
+	for spec, wants := range map[*string][]string{
+		&build: {"npm install -g aws-cdk@" + stages.CDKCLIVersion, "cdk synth", `"base-directory": "cdk.out"`, "/go/pkg/mod/**/*",
+			`"runtime-versions"`, `"golang": "1.26"`, `"nodejs": "22"`, "cdk-assets --path"},
+		&tests: {"gofmt -l .", "go vet ./...", `gotest.tools/gotestsum@` + stages.GotestsumVersion + ` --junitfile \"$REPORTS_DIR/go-test.xml\"`,
+			`"file-format": "JUNITXML"`, "/go/pkg/mod/**/*", `"runtime-versions"`, `"golang": "1.26"`},
 	} {
-		if !strings.Contains(spec, want) {
-			t.Errorf("build spec lacks %q:\n%s", want, spec)
+		for _, want := range wants {
+			if !strings.Contains(*spec, want) {
+				t.Errorf("build spec lacks %q:\n%s", want, *spec)
+			}
+		}
+	}
+	for _, unwanted := range []string{"go vet", "gotestsum", "JUNITXML"} {
+		if strings.Contains(build, unwanted) {
+			t.Errorf("the Build job runs %q, which the UnitTests job runs", unwanted)
 		}
 	}
 	has(t, tpl, "AWS::CodeBuild::Project", map[string]interface{}{
@@ -337,7 +346,7 @@ func TestBuildPresetsAndOptions(t *testing.T) {
 		{stages.Python, []string{"pip install -r requirements.txt", `pytest --junitxml=\"$REPORTS_DIR/pytest.xml\"`, "cdk synth"}},
 	} {
 		tpl, _, _ := synth(t, pipeline.Props{Build: &stages.Build{Preset: c.preset}})
-		spec := buildSpecOf(t, tpl, "Build")
+		spec := buildSpecOf(t, tpl, "BuildCdkBuildProject") + buildSpecOf(t, tpl, "UnitTestsJob")
 		for _, want := range c.want {
 			if !strings.Contains(spec, want) {
 				t.Errorf("%s build spec lacks %q", c.preset.Name, want)

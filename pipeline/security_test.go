@@ -62,14 +62,9 @@ func securityMetadata(t *testing.T, line *pipeline.AssemblyLine, typ string) []s
 func TestSecurityChecksByDefault(t *testing.T) {
 	tpl, line, _ := synth(t, pipeline.Props{})
 	actions := checkActions(t, tpl)
-	var build action
-	for _, a := range actions {
-		if a.Provider == "CodeBuild" && a.Name != "Secrets" && a.Name != "SAST" && a.Name != "SCA" && a.Name != "SBOM" {
-			build = a
-		}
-	}
-	if build.Name == "" || len(actions) != 5 {
-		t.Fatalf("Build stage actions = %v, want the build and four checks", actions)
+	build := actions["Build"]
+	if _, tests := actions["UnitTests"]; build.Name == "" || !tests || len(actions) != 6 {
+		t.Fatalf("Build stage actions = %v, want the build, its unit tests and four checks", actions)
 	}
 	for _, name := range []string{"Secrets", "SAST", "SCA", "SBOM"} {
 		a, ok := actions[name]

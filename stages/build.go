@@ -11,11 +11,17 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Build is step 2 of the line: one CodeBuild job that installs the
-// toolchain, runs static analysis and unit tests (JUnit results go to a
-// CodeBuild report group named in the console as "UnitTests"), and runs
-// `cdk synth`. Its cloud assembly is what every later step deploys, so
-// nothing reaches staging that did not compile, pass analysis and pass tests.
+// Build is step 2 of the line: static analysis and unit tests, and `cdk
+// synth`, in two CodeBuild jobs of one stage that run side by side. The
+// UnitTests job runs the preset's analysis and tests (JUnit results go to
+// a CodeBuild report group named in the console as "UnitTests"); its role
+// may only read the source and write its reports. The Build job installs
+// the toolchain, runs `cdk synth` and publishes the file assets of the
+// stages it synthesized (see AssetsPublishedVariable), so that a change to
+// the app's code needs no asset job on the way to staging. The stage
+// passes only when both jobs pass, so nothing reaches staging that did not
+// compile, pass analysis and pass tests. With Commands of its own, the
+// build is one job that runs them, and the Assets stage publishes.
 //
 // The zero value is the Go preset with its defaults.
 type Build struct {
@@ -80,6 +86,26 @@ func (b *Build) AddTo(plan *Plan) {
 	if comparesPipeline(awscdk.Stack_Of(plan.Scope)) {
 		plan.PipelineChanged = PipelineChangedVariable
 	}
+	if b.testsBeside() {
+		plan.AssetsPublished = AssetsPublishedVariable
+		reports := newReportGroup(plan.Scope, "UnitTests")
+		plan.OnPipeline(func(built Built) {
+			stage := PipelineStage(built.Pipeline, "Build")
+			source := (*PipelineStage(built.Pipeline, "Source").Actions())[0].ActionProperties().Outputs
+			if source == nil || len(*source) == 0 {
+				panic("velocity: the source action has no output artifact")
+			}
+			stage.AddAction(b.unitTestsAction(plan.Scope, plan.Line, reports, (*source)[0]))
+		})
+	}
+}
+
+// testsBeside says whether the preset's analysis and tests run in a job of
+// their own beside the Build job: with Commands of its own, the build runs
+// exactly those, in one job.
+func (b *Build) testsBeside() bool {
+	p := b.preset()
+	return b.Commands == nil && len(p.Analyze)+len(p.Test) > 0
 }
 
 // comparesPipeline says whether the Build job can tell an unchanged
@@ -99,7 +125,12 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		job.Install = p.Install
 	}
 	if job.Commands == nil {
-		job.Commands = concat(p.Analyze, p.Test, withContext(p.Synth, b.Context))
+		job.Commands = withContext(p.Synth, b.Context)
+	}
+	// The tests report from the Build job only when they run in it.
+	var reports awscodebuild.IReportGroup
+	if !b.testsBeside() {
+		reports = newReportGroup(scope, "UnitTests")
 	}
 	job.Env = merge(p.Env, b.Env)
 	outDir := "cdk.out"
@@ -115,13 +146,18 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		scope:       scope,
 		id:          "Build",
 		input:       input,
-		reportGroup: newReportGroup(scope, "UnitTests"),
+		reportGroup: reports,
 		outputDir:   outDir,
 	}
 	if stack := awscdk.Stack_Of(scope); comparesPipeline(stack) {
 		job.Commands = append(append([]string(nil), job.Commands...), pipelineChangedCommands(*stack.StackName(), path.Join(outDir, *stack.TemplateFile()))...)
 		spec.policies = append(spec.policies, pipelineTemplateReader(stack))
 		spec.exportedVariables = append(spec.exportedVariables, PipelineChangedVariable)
+	}
+	if b.testsBeside() {
+		job.Commands = append(job.Commands, publishAssetsCommands(outDir)...)
+		spec.policies = append(spec.policies, publishingRoles())
+		spec.exportedVariables = append(spec.exportedVariables, AssetsPublishedVariable)
 	}
 	if !b.NoCache && len(p.CachePaths) > 0 && line.ArtifactBucket != nil {
 		spec.cachePaths = p.CachePaths

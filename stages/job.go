@@ -150,20 +150,13 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	if timeout == 0 {
 		timeout = defaultTimeout
 	}
-	files := j.TestReports
-	if files == "" {
-		files = defaultTestReports
+	buildSpec := map[string]interface{}{}
+	var policies []awsiam.PolicyStatement
+	if spec.reportGroup != nil {
+		buildSpec["reports"] = j.reports(spec.reportGroup)
+		policies = append(policies, publishTestReports(spec.reportGroup))
 	}
-
-	buildSpec := map[string]interface{}{
-		"reports": map[string]interface{}{
-			*spec.reportGroup.ReportGroupArn(): map[string]interface{}{
-				"files":          []string{files},
-				"base-directory": reportsDir,
-				"file-format":    "JUNITXML",
-			},
-		},
-	}
+	policies = append(policies, spec.policies...)
 	if len(spec.exportedVariables) > 0 {
 		buildSpec["env"] = map[string]interface{}{"exported-variables": spec.exportedVariables}
 	}
@@ -179,11 +172,6 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	install := append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, j.Install...)
 	checkJob(spec.scope, spec.id, "", runtimes, install, j.Commands, spec.cachePaths, j.Env)
 
-	policies := append([]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("PublishTestReports"),
-		Actions:   jsii.Strings("codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
-		Resources: jsii.Strings(*spec.reportGroup.ReportGroupArn()),
-	})}, spec.policies...)
 	var outputs *map[string]awscdk.CfnOutput
 	if len(spec.outputs) > 0 {
 		outputs = &spec.outputs
@@ -207,6 +195,31 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 		props.PrimaryOutputDirectory = jsii.String(spec.outputDir)
 	}
 	return pipelines.NewCodeBuildStep(jsii.String(spec.id), props)
+}
+
+// reports is the buildspec's reports section: the job's JUnit files into
+// group.
+func (j *Job) reports(group awscodebuild.IReportGroup) map[string]interface{} {
+	files := j.TestReports
+	if files == "" {
+		files = defaultTestReports
+	}
+	return map[string]interface{}{
+		*group.ReportGroupArn(): map[string]interface{}{
+			"files":          []string{files},
+			"base-directory": reportsDir,
+			"file-format":    "JUNITXML",
+		},
+	}
+}
+
+// publishTestReports lets a job write its JUnit results into group.
+func publishTestReports(group awscodebuild.IReportGroup) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PublishTestReports"),
+		Actions:   jsii.Strings("codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
+		Resources: jsii.Strings(*group.ReportGroupArn()),
+	})
 }
 
 // newReportGroup creates the JUnit report group of a job. Test results are

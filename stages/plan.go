@@ -48,6 +48,10 @@ type Plan struct {
 	// UpdatePipeline stage's entry condition; "" when the line always
 	// updates itself.
 	PipelineChanged string
+	// AssetsPublished names the variable the Build job exports when it
+	// has published the stages' file assets itself (AssetsPublishedVariable),
+	// for the Assets stage's entry condition; "" when it never does.
+	AssetsPublished string
 
 	// prop is the prop of the step being added, for its problems.
 	prop         string

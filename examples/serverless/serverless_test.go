@@ -56,7 +56,8 @@ func TestDefaultExampleShape(t *testing.T) {
 		}
 	}
 	got := strings.Join(order, " ")
-	want := "Source:S3 Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild UpdatePipeline:CodeBuild"
+	// Build: the Build job, its unit tests and four security checks.
+	want := "Source:S3 Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild UpdatePipeline:CodeBuild"
 	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CodeBuild Staging:CodeBuild Staging:Manual Production:CloudFormation") {
 		t.Errorf("actions = %s", got)
 	}

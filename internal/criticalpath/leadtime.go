@@ -58,8 +58,10 @@ var (
 
 	// The team's own work, the same in both lines: it is not overhead, but
 	// it decides which of two parallel actions is the slower one.
-	TeamBuildWork = Figure{"the team's build work (compile, static analysis, unit tests, synth)", 180,
-		"assumption: a small service; the default example's own Build job takes about 3 minutes under `velocity local`"}
+	TeamSynthWork = Figure{"the team's synth (compile, `cdk synth`)", 60,
+		"assumption: a small service"}
+	TeamTestWork = Figure{"the team's static analysis and unit tests", 120,
+		"assumption: a small service; the default example's Build job, both parts, takes about 3 minutes under `velocity local`"}
 	TeamAcceptanceWork = Figure{"the team's acceptance tests", 60,
 		"assumption: a small suite against one endpoint"}
 	TeamDeployWork = Figure{"the team's CloudFormation deploy of one stage", 120,
@@ -69,7 +71,7 @@ var (
 // Figures lists the model's figures, for BENCHMARKS.md.
 func Figures() []Figure {
 	return []Figure{CodeBuildStart, SelfMutationWork, AssetPublishingWork, PermissionsCheckWork, ChangeSetCreation, AutoApproval, ConditionCheck, StageTransition,
-		TeamBuildWork, TeamAcceptanceWork, TeamDeployWork}
+		TeamSynthWork, TeamTestWork, TeamAcceptanceWork, TeamDeployWork}
 }
 
 // Scenario is what changed in the commit the model follows.
@@ -122,18 +124,25 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 			e.Overhead += StageTransition.Seconds
 			e.LeadTime += StageTransition.Seconds
 		}
-		if skippedUnlessPipelineChanged(stage) && !scenario.PipelineChanged {
+		if skipped(stage, scenario) {
 			e.Overhead += ConditionCheck.Seconds
 			e.LeadTime += ConditionCheck.Seconds
 			e.Path = append(e.Path, fmt.Sprintf("%s skipped (%gs)", name, ConditionCheck.Seconds))
 			continue
 		}
 		e.BakeMinutes += bakeMinutes(stage)
-		for _, order := range runOrders(stage) {
+		orders := runOrders(stage)
+		testsBeside := false
+		for _, order := range orders {
+			for _, a := range order {
+				testsBeside = testsBeside || a.name == "UnitTests"
+			}
+		}
+		for _, order := range orders {
 			var slowest cost
 			slowestName, approvals := "", 0
 			for _, a := range order {
-				c := actionCost(name, a)
+				c := actionCost(name, a, testsBeside)
 				if c.total() > slowest.total() || slowestName == "" {
 					slowest, slowestName = c, a.name
 				}
@@ -171,10 +180,12 @@ func pipelineStages(template map[string]interface{}) ([]interface{}, error) {
 	return found, nil
 }
 
-// skippedUnlessPipelineChanged says whether the stage has an entry
-// condition that skips it on a variable check: the line's UpdatePipeline
-// stage, which runs only when the Build job found the pipeline changed.
-func skippedUnlessPipelineChanged(stage map[string]interface{}) bool {
+// skipped says whether the stage's entry condition skips it in scenario.
+// The line's UpdatePipeline stage checks a variable that says the pipeline
+// changed; its Assets stage one that says the Build job published the
+// assets, which it does unless the app has container images (they need
+// Docker, so the Assets stage's image job publishes them).
+func skipped(stage map[string]interface{}, scenario Scenario) bool {
 	entry, _ := stage["BeforeEntry"].(map[string]interface{})
 	conditions, _ := entry["Conditions"].([]interface{})
 	for _, c := range conditions {
@@ -186,9 +197,27 @@ func skippedUnlessPipelineChanged(stage map[string]interface{}) bool {
 		for _, r := range rules {
 			rule, _ := r.(map[string]interface{})
 			typ, _ := rule["RuleTypeId"].(map[string]interface{})
-			if typ["Provider"] == "VariableCheck" {
-				return true
+			config, _ := rule["Configuration"].(map[string]interface{})
+			variable, _ := config["Variable"].(string)
+			switch {
+			case typ["Provider"] != "VariableCheck":
+			case strings.Contains(variable, "PIPELINE_CHANGED"):
+				return !scenario.PipelineChanged
+			case strings.Contains(variable, "ASSETS_PUBLISHED"):
+				return !publishesImages(stage)
 			}
+		}
+	}
+	return false
+}
+
+// publishesImages says whether an Assets stage has a container image job.
+func publishesImages(stage map[string]interface{}) bool {
+	actions, _ := stage["Actions"].([]interface{})
+	for _, a := range actions {
+		action, _ := a.(map[string]interface{})
+		if name, _ := action["Name"].(string); strings.Contains(name, "Docker") || strings.Contains(name, "Image") {
+			return true
 		}
 	}
 	return false
@@ -261,8 +290,10 @@ type cost struct {
 func (c cost) total() float64 { return c.overhead + c.work }
 
 // actionCost models one action. The line's own jobs are told by the names
-// CDK Pipelines gives them.
-func actionCost(stage string, a pipelineAction) cost {
+// CDK Pipelines gives them; testsBeside says that the stage runs the unit
+// tests in a job of their own (Velocity's UnitTests), beside a Build job
+// that synthesizes and publishes the assets.
+func actionCost(stage string, a pipelineAction, testsBeside bool) cost {
 	start := CodeBuildStart.Seconds
 	switch a.provider {
 	case "CodeBuild":
@@ -273,8 +304,12 @@ func actionCost(stage string, a pipelineAction) cost {
 			return cost{overhead: start + AssetPublishingWork.Seconds, job: true}
 		case strings.HasPrefix(a.name, "PermissionsCheck") || strings.HasSuffix(a.name, "SecurityCheck"):
 			return cost{overhead: start + PermissionsCheckWork.Seconds, job: true}
+		case stage == "Build" && a.name == "UnitTests":
+			return cost{overhead: start, work: TeamTestWork.Seconds, job: true}
+		case stage == "Build" && (a.name == "Build" || a.name == "Synth") && testsBeside:
+			return cost{overhead: start + AssetPublishingWork.Seconds, work: TeamSynthWork.Seconds, job: true}
 		case stage == "Build" && (a.name == "Build" || a.name == "Synth"):
-			return cost{overhead: start, work: TeamBuildWork.Seconds, job: true}
+			return cost{overhead: start, work: TeamSynthWork.Seconds + TeamTestWork.Seconds, job: true}
 		case a.category == "Test" || stage == "Build":
 			// The security checks beside the build: static analysis, the
 			// team's build work, shorter than the build itself.

@@ -25,6 +25,7 @@ import { isGate, newAlerts } from './monitoring';
 import { assetPublishingDefaults, BUILD_IMAGE, CDK_ASSETS_INSTALL, CDK_CLI_VERSION, GO_CACHE_PATHS, goModRuntime, NODE_RUNTIME,
   pinPermissionsChecks, selfMutationDefaults } from './jobs';
 import { addSecurityChecks } from './security';
+import { addUnitTests } from './unit_tests';
 import { assetDir, newServiceStage } from './service';
 
 const GOTESTSUM = 'v1.13.0';
@@ -94,13 +95,16 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
   });
   const source = pipelines.CodePipelineSource.s3(sourceBucket, 'source.zip', { actionName: 'S3', trigger: cpactions.S3Trigger.NONE });
 
-  // Build: gofmt, go vet, go test with a JUnit report, cdk synth.
+  // Build: cdk synth and the assets; beside it, the UnitTests job runs
+  // gofmt, go vet and go test with a JUnit report.
+  const unitTests = [
+    'test -z "$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }',
+    'go vet ./...',
+    `go run gotest.tools/gotestsum@${GOTESTSUM} --junitfile "$REPORTS_DIR/go-test.xml" -- ./...`,
+  ];
   const build = job(line, 'Build', 'UnitTests', source, {
     install: ['npm install -g aws-cdk@' + CDK_CLI_VERSION, 'go version', 'go mod download'],
     commands: [
-      'test -z "$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }',
-      'go vet ./...',
-      `go run gotest.tools/gotestsum@${GOTESTSUM} --junitfile "$REPORTS_DIR/go-test.xml" -- ./...`,
       `cdk synth -c 'example=${example}'`,
     ],
     outputDir: 'cdk.out',
@@ -162,6 +166,7 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
   new CfnOutput(line, 'SourceBucketName', { description: 'Upload the source zip here as source.zip to start the line', value: sourceBucket.bucketName });
 
   addGates(stack, pipeline, [staging, production]);
+  addUnitTests(line, pipeline, key, line.node.findChild('UnitTests') as codebuild.ReportGroup, GO_ENV, unitTests);
   addSecurityChecks(line, pipeline, key, artifacts, GO_ENV);
   newLineMonitor(line, 'Monitoring', pipeline, cdkPipeline, alertsTopic);
   explicitLogs(line, stack);

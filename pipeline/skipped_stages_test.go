@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/pipeline"
@@ -69,4 +71,61 @@ func TestSelfMutationAlwaysWithStacksThePipelineDependsOn(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A run whose Build job published the stages' file assets skips the Assets
+// stage: its entry condition skips only on "true", so a Build job that did
+// not publish (container images, a failed upload, commands of the team's
+// own) leaves the Assets stage to publish before staging. The job that runs
+// the unit tests has none of the rights to publish or deploy.
+func TestAssetsStageOnlyWhenTheBuildDidNotPublish(t *testing.T) {
+	tpl, _, _ := synth(t, pipeline.Props{App: assetApp})
+	props, stageList := pipelineOf(t, tpl)
+	index := map[string]int{}
+	for i, s := range stageList {
+		index[s.Name] = i
+	}
+	assets, ok := index["Assets"]
+	if !ok {
+		t.Fatalf("no Assets stage: %s", stageNames(stageList))
+	}
+	want := `{"Conditions":[{"Result":"SKIP","Rules":[{"Configuration":{"Operator":"NE","Value":"true","Variable":"#{VelocityBuild.` +
+		stages.AssetsPublishedVariable + `}"},"Name":"AssetsPublishedByBuild","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"VariableCheck","Version":"1"}}]}]}`
+	if got := compact(props["Stages"].([]interface{})[assets].(map[string]interface{})["BeforeEntry"]); got != want {
+		t.Errorf("Assets BeforeEntry =\n%s\nwant\n%s", got, want)
+	}
+	if index["Staging"] < assets {
+		t.Errorf("Staging runs before Assets: %s", stageNames(stageList))
+	}
+	spec := buildSpecOf(t, tpl, "BuildCdkBuildProject")
+	for _, want := range []string{`"` + stages.AssetsPublishedVariable + `"`, "cdk-assets --path \\\"$m\\\" publish"} {
+		if !strings.Contains(spec, want) {
+			t.Errorf("Build buildspec lacks %q:\n%s", want, spec)
+		}
+	}
+	has(t, tpl, "AWS::IAM::Policy", map[string]interface{}{"PolicyDocument": assertions.Match_ObjectLike(&map[string]interface{}{
+		"Statement": assertions.Match_ArrayWith(&[]interface{}{assertions.Match_ObjectLike(&map[string]interface{}{
+			"Sid": "PublishFileAssets", "Action": "sts:AssumeRole",
+			"Condition": map[string]interface{}{"StringEquals": map[string]interface{}{"iam:ResourceTag/aws-cdk:bootstrap-role": "file-publishing"}},
+		})}),
+	})})
+	for id, p := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		if !strings.Contains(id, "UnitTestsJob") {
+			continue
+		}
+		doc := compact(p["Properties"].(map[string]interface{})["PolicyDocument"])
+		for _, right := range []string{"sts:AssumeRole", "cloudformation:", "s3:PutObject\"", "s3:DeleteObject"} {
+			if strings.Contains(doc, right) {
+				t.Errorf("the UnitTests job's policy %s grants %s: %s", id, right, doc)
+			}
+		}
+	}
+}
+
+// assetApp is a stage with one file asset, so the line has an Assets stage.
+func assetApp(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := awscdk.NewStage(scope, jsii.String(id), &awscdk.StageProps{Env: env.Env()})
+	stack := awscdk.NewStack(stage, jsii.String("Service"), nil)
+	awss3assets.NewAsset(stack, jsii.String("Site"), &awss3assets.AssetProps{Path: jsii.String("testdata/notbuilding")})
+	return stage
 }
