@@ -48,6 +48,10 @@ type Result struct {
 	Log, Dir string
 	LogTail  string
 	exported map[string]string
+	// completed: every command exited 0, even when the job is reported as
+	// needing AWS because one that needed it failed quietly (its output,
+	// such as the cloud assembly, is there for later jobs).
+	completed bool
 }
 
 // Failed reports whether any result is a failure.

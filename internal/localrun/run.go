@@ -342,7 +342,7 @@ func (r *runner) codeBuild(i int, a assembly.Action) Result {
 		timeout = r.o.Timeout
 	}
 	res := r.execute(jobDir, src, spec, env, timeout)
-	if res.Status == Pass {
+	if res.completed {
 		if err := r.collectArtifacts(a, spec, src); err != nil {
 			res.Status, res.Note = Fail, err.Error()
 		}
@@ -529,6 +529,7 @@ func (r *runner) execute(jobDir, src string, spec *buildspec.Spec, env []string,
 		res.Status = Fail
 		res.Note = fmt.Sprintf("the shell exited during %s (%v)", st.last, runErr)
 	default:
+		res.completed = true
 		res.Status, res.Note = classifyPass(logFile)
 	}
 	if res.Status == Fail {

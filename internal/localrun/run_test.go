@@ -218,7 +218,8 @@ func TestRunPhaseTransitions(t *testing.T) {
 }
 
 func TestRunReportsWhatItCannotRun(t *testing.T) {
-	quietAWS := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"if aws sts get-caller-identity; then echo yes; else echo no; fi"}})})
+	quietAWS := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"if aws sts get-caller-identity; then echo yes; else echo no; fi", "echo out > out.txt"}}),
+		"artifacts": map[string]interface{}{"files": []interface{}{"out.txt"}}})
 	awsJob := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo building", "aws s3 cp x s3://bucket/x"}})})
 	failing := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"echo 'error: the thing broke' >&2; exit 3"}})})
 	slow := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"sleep 30"}})})
@@ -228,13 +229,17 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 	acceptance := spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {`test "$ENDPOINT" = http://127.0.0.1:1`}})})
 	f := newFixture(t, []fixtureStage{{"Checks", []fixtureJob{
 		{name: "Publish", input: "Src", spec: awsJob},
-		{name: "QuietAWS", input: "Src", spec: quietAWS},
+		{name: "QuietAWS", input: "Src", output: "QuietOut", spec: quietAWS},
 		{name: "Broken", input: "Src", spec: failing},
 		{name: "Slow", input: "Src", spec: slow},
 		{name: "SCA", input: "Src", spec: offline},
 		{name: "NamesIt", input: "Src", spec: namesIt},
 		{name: "Acceptance", input: "Src", spec: acceptance, env: `[{"name":"ENDPOINT","type":"PLAINTEXT","value":"#{Staging.Endpoint}"}]`},
 		{name: "NeedsOut", input: "Out", spec: acceptance},
+	}}, {"Later", []fixtureJob{
+		// A job whose commands all passed, one that needed AWS quietly
+		// failing, still hands on its output.
+		{name: "ReadsQuietOut", input: "QuietOut", spec: spec(t, map[string]interface{}{"phases": phases(map[string][]string{"build": {"true"}})})},
 	}}})
 	start := time.Now()
 	results := byJob(f.run(t, Options{Timeout: time.Second}))
@@ -243,7 +248,7 @@ func TestRunReportsWhatItCannotRun(t *testing.T) {
 	}
 	for job, want := range map[string]Status{
 		"Checks/Publish": NeedsAWS, "Checks/QuietAWS": NeedsAWS, "Checks/Broken": Fail, "Checks/Slow": Timeout, "Checks/SCA": Offline, "Checks/NamesIt": Fail,
-		"Checks/Acceptance": Skipped, "Checks/NeedsOut": Skipped, "Production/Deploy": Skipped,
+		"Checks/Acceptance": Skipped, "Checks/NeedsOut": Skipped, "Production/Deploy": Skipped, "Later/ReadsQuietOut": Pass,
 	} {
 		if r := results[job]; r.Status != want {
 			t.Errorf("%s = %s (%s), want %s", job, r.Status, r.Note, want)
