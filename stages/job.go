@@ -134,7 +134,9 @@ type jobSpec struct {
 	exportedVariables []string
 }
 
-func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
+// environment returns the job's environment variables (Env and
+// Secrets), and its compute type and timeout with their defaults.
+func (j *Job) environment() (map[string]*awscodebuild.BuildEnvironmentVariable, awscodebuild.ComputeType, time.Duration) {
 	env := map[string]*awscodebuild.BuildEnvironmentVariable{}
 	for k, v := range j.Env {
 		env[k] = &awscodebuild.BuildEnvironmentVariable{Value: jsii.String(v)}
@@ -150,6 +152,11 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	if timeout == 0 {
 		timeout = defaultTimeout
 	}
+	return env, compute, timeout
+}
+
+func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
+	env, compute, timeout := j.environment()
 	buildSpec := map[string]interface{}{}
 	var policies []awsiam.PolicyStatement
 	if spec.reportGroup != nil {

@@ -53,21 +53,7 @@ func (b *Build) unitTestsAction(scope constructs.Construct, line *Line, reports 
 	}
 	checkJob(scope, "UnitTests", "", runtimes, install, commands, cachePaths, job.Env)
 
-	env := map[string]*awscodebuild.BuildEnvironmentVariable{}
-	for k, v := range job.Env {
-		env[k] = &awscodebuild.BuildEnvironmentVariable{Value: jsii.String(v)}
-	}
-	for k, s := range job.Secrets {
-		env[k] = &awscodebuild.BuildEnvironmentVariable{Type: s.kind, Value: jsii.String(s.ref)}
-	}
-	compute := job.ComputeType
-	if compute == "" {
-		compute = awscodebuild.ComputeType_MEDIUM
-	}
-	timeout := job.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
+	env, compute, timeout := job.environment()
 	project := awscodebuild.NewPipelineProject(scope, jsii.String("UnitTestsJob"), &awscodebuild.PipelineProjectProps{
 		Description:          jsii.String("Velocity unit tests: the preset's static analysis and unit tests, beside the Build job"),
 		BuildSpec:            awscodebuild.BuildSpec_FromObject(&spec),

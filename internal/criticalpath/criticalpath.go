@@ -4,11 +4,6 @@
 // run order run in parallel, and run orders run in sequence.
 package criticalpath
 
-import (
-	"fmt"
-	"sort"
-)
-
 // CodeBuildStartup is the published fixed cost of starting one CodeBuild
 // job in a pipeline: about 20 seconds of provisioning before the first
 // command runs (aws-cdk issue #14158, "CDK Pipelines: each CodeBuild action
@@ -42,63 +37,35 @@ func (p Path) ModeledOverhead() int { return p.CodeBuildJobs * CodeBuildStartup 
 // Of measures the critical path of the one CodePipeline in template (a
 // CloudFormation template as decoded from JSON).
 func Of(template map[string]interface{}) (Path, error) {
+	stages, err := pipelineStages(template)
+	if err != nil {
+		return Path{}, err
+	}
+	path := Path{Stages: len(stages)}
 	resources, _ := template["Resources"].(map[string]interface{})
-	var path Path
-	pipelines := 0
 	for _, r := range resources {
-		res, _ := r.(map[string]interface{})
-		switch res["Type"] {
-		case "AWS::CodeBuild::Project":
+		if res, _ := r.(map[string]interface{}); res["Type"] == "AWS::CodeBuild::Project" {
 			path.CodeBuildProjects++
-		case "AWS::CodePipeline::Pipeline":
-			pipelines++
-			props, _ := res["Properties"].(map[string]interface{})
-			stages, _ := props["Stages"].([]interface{})
-			path.Stages = len(stages)
-			for _, s := range stages {
-				addStage(&path, s)
+		}
+	}
+	for _, s := range stages {
+		stage, _ := s.(map[string]interface{})
+		for _, order := range runOrders(stage) {
+			path.Steps++
+			providers := map[string]bool{}
+			for _, a := range order {
+				providers[a.provider] = true
+			}
+			if providers["CodeBuild"] {
+				path.CodeBuildJobs++
+			}
+			if providers["CloudFormation"] {
+				path.CloudFormationActions++
+			}
+			if providers["Manual"] {
+				path.ManualSteps++
 			}
 		}
 	}
-	if pipelines != 1 {
-		return Path{}, fmt.Errorf("criticalpath: %d pipelines in the template, want 1", pipelines)
-	}
 	return path, nil
-}
-
-func addStage(path *Path, s interface{}) {
-	stage, _ := s.(map[string]interface{})
-	actions, _ := stage["Actions"].([]interface{})
-	providers := map[int]map[string]bool{}
-	for _, a := range actions {
-		action, _ := a.(map[string]interface{})
-		order := 1
-		if ro, ok := action["RunOrder"].(float64); ok {
-			order = int(ro)
-		}
-		typ, _ := action["ActionTypeId"].(map[string]interface{})
-		provider, _ := typ["Provider"].(string)
-		if providers[order] == nil {
-			providers[order] = map[string]bool{}
-		}
-		providers[order][provider] = true
-	}
-	var orders []int
-	for o := range providers {
-		orders = append(orders, o)
-	}
-	sort.Ints(orders)
-	for _, o := range orders {
-		path.Steps++
-		p := providers[o]
-		if p["CodeBuild"] {
-			path.CodeBuildJobs++
-		}
-		if p["CloudFormation"] {
-			path.CloudFormationActions++
-		}
-		if p["Manual"] {
-			path.ManualSteps++
-		}
-	}
 }
