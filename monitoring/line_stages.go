@@ -72,6 +72,9 @@ func (a *lineStages) Visit(constructs.IConstruct) {
 // this app.
 func (m *LineMonitor) checkStagesAtSynth(p awscodepipeline.IPipeline, production string, stages []string) {
 	if pipeline, ok := p.(awscodepipeline.Pipeline); ok {
-		awscdk.Aspects_Of(m).Add(&lineStages{monitor: m, pipeline: pipeline, production: production, stages: stages}, nil)
+		// On a construct of its own, without children: an aspect is called
+		// back from the jsii kernel once per construct under it.
+		at := constructs.NewConstruct(m, jsii.String("StageNames"))
+		awscdk.Aspects_Of(at).Add(&lineStages{monitor: m, pipeline: pipeline, production: production, stages: stages}, nil)
 	}
 }
