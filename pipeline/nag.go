@@ -46,7 +46,7 @@ var knownFindings = []knownFinding{
 	{"/Build/Build/CdkBuildProject/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",
 		AppliesTo: []string{nag.Regex(`^Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/[^/*]+/\*$`), "Resource::arn:<AWS::Partition>:iam::*:role/*"},
 		Reason: "The Build job reads the deployed template of the pipeline stack, by name, to skip self-mutation when the pipeline is unchanged (the stack id after the name is CloudFormation's); " +
-			"and it publishes the stages' file assets, so it may assume the bootstrap roles tagged aws-cdk:bootstrap-role=file-publishing (condition on the statement) of the accounts it deploys to, as CDK Pipelines' asset jobs do."}},
+			"and it publishes the stages' assets, so it may assume the bootstrap roles tagged aws-cdk:bootstrap-role=file-publishing (and image-publishing, for an app with container images; condition on each statement) of the accounts it deploys to, as CDK Pipelines' asset jobs do."}},
 	{"/Assets/FileRole/DefaultPolicy/Resource", assetRoleRule("file")},
 	{"/Assets/DockerRole/DefaultPolicy/Resource", assetRoleRule("image")},
 	{"/PipelinesSecurityCheck/CDKSecurityCheck/Role/DefaultPolicy/Resource", nag.Rule{ID: "AwsSolutions-IAM5",

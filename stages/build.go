@@ -16,9 +16,10 @@ import (
 // UnitTests job runs the preset's analysis and tests (JUnit results go to
 // a CodeBuild report group named in the console as "UnitTests"); its role
 // may only read the source and write its reports. The Build job installs
-// the toolchain, runs `cdk synth` and publishes the file assets of the
-// stages it synthesized (see AssetsPublishedVariable), so that a change to
-// the app's code needs no asset job on the way to staging. The stage
+// the toolchain, runs `cdk synth` and publishes the assets of the stages it
+// synthesized (see AssetsPublishedVariable; for container images it runs
+// with a Docker daemon), so that a change to the app's code needs no asset
+// job on the way to staging. The stage
 // passes only when both jobs pass, so nothing reaches staging that did not
 // compile, pass analysis and pass tests. With Commands of its own, the
 // build is one job that runs them, and the Assets stage publishes.
@@ -96,6 +97,9 @@ func (b *Build) AddTo(plan *Plan) {
 				panic("velocity: the source action has no output artifact")
 			}
 			stage.AddAction(b.unitTestsAction(plan.Scope, plan.Line, reports, (*source)[0]))
+			if publishesImages(built.Pipeline) {
+				enableImagePublishing(plan.Synth)
+			}
 		})
 	}
 }
@@ -156,7 +160,7 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 	}
 	if b.testsBeside() {
 		job.Commands = append(job.Commands, publishAssetsCommands(outDir)...)
-		spec.policies = append(spec.policies, publishingRoles())
+		spec.policies = append(spec.policies, publishingRoles("file"))
 		spec.exportedVariables = append(spec.exportedVariables, AssetsPublishedVariable)
 	}
 	if !b.NoCache && len(p.CachePaths) > 0 && line.ArtifactBucket != nil {

@@ -228,3 +228,36 @@ func TestNagClean(t *testing.T) {
 func TestGolden(t *testing.T) {
 	exampletest.Golden(t, containers.NewPipelineStack, "VelocityContainers", nil)
 }
+
+// The app's container image is built and pushed by the Build job, so a
+// change to the app skips the Assets stage: the Build job, and only it, has
+// a Docker daemon and may assume the bootstrap image-publishing roles. The
+// UnitTests job beside it has neither.
+func TestBuildJobPublishesTheImage(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	tpl := cdktest.Template(t, containers.NewPipelineStack(app, "VelocityContainers"))
+	for id, p := range cdktest.Resources(t, tpl, "AWS::CodeBuild::Project") {
+		privileged, _ := p["Properties"].(map[string]interface{})["Environment"].(map[string]interface{})["PrivilegedMode"].(bool)
+		switch {
+		case strings.Contains(id, "BuildCdkBuildProject") && !privileged:
+			t.Errorf("the Build job %s has no Docker daemon (PrivilegedMode false)", id)
+		case strings.Contains(id, "UnitTestsJob") && privileged:
+			t.Errorf("the UnitTests job %s runs privileged", id)
+		}
+	}
+	found := false
+	for id, p := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		raw, _ := json.Marshal(p["Properties"])
+		doc := string(raw)
+		images := strings.Contains(doc, `"iam:ResourceTag/aws-cdk:bootstrap-role":"image-publishing"`)
+		switch {
+		case strings.Contains(id, "BuildCdkBuildProject"):
+			found = images
+		case strings.Contains(id, "UnitTestsJob") && (images || strings.Contains(doc, "sts:AssumeRole")):
+			t.Errorf("the UnitTests job may assume roles: %s", doc)
+		}
+	}
+	if !found {
+		t.Error("the Build job may not assume the image-publishing roles")
+	}
+}

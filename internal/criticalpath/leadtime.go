@@ -117,6 +117,7 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 		return Estimate{}, err
 	}
 	var e Estimate
+	docker := buildHasDocker(template, stages)
 	for i, s := range stages {
 		stage, _ := s.(map[string]interface{})
 		name, _ := stage["Name"].(string)
@@ -124,7 +125,7 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 			e.Overhead += StageTransition.Seconds
 			e.LeadTime += StageTransition.Seconds
 		}
-		if skipped(stage, scenario) {
+		if skipped(stage, scenario, docker) {
 			e.Overhead += ConditionCheck.Seconds
 			e.LeadTime += ConditionCheck.Seconds
 			e.Path = append(e.Path, fmt.Sprintf("%s skipped (%gs)", name, ConditionCheck.Seconds))
@@ -183,9 +184,9 @@ func pipelineStages(template map[string]interface{}) ([]interface{}, error) {
 // skipped says whether the stage's entry condition skips it in scenario.
 // The line's UpdatePipeline stage checks a variable that says the pipeline
 // changed; its Assets stage one that says the Build job published the
-// assets, which it does unless the app has container images (they need
-// Docker, so the Assets stage's image job publishes them).
-func skipped(stage map[string]interface{}, scenario Scenario) bool {
+// assets, which it does unless the app has container images and the Build
+// job has no Docker daemon (buildDocker).
+func skipped(stage map[string]interface{}, scenario Scenario, buildDocker bool) bool {
 	entry, _ := stage["BeforeEntry"].(map[string]interface{})
 	conditions, _ := entry["Conditions"].([]interface{})
 	for _, c := range conditions {
@@ -204,8 +205,36 @@ func skipped(stage map[string]interface{}, scenario Scenario) bool {
 			case strings.Contains(variable, "PIPELINE_CHANGED"):
 				return !scenario.PipelineChanged
 			case strings.Contains(variable, "ASSETS_PUBLISHED"):
-				return !publishesImages(stage)
+				return buildDocker || !publishesImages(stage)
 			}
+		}
+	}
+	return false
+}
+
+// buildHasDocker says whether the Build stage's Build action runs on a
+// CodeBuild project in privileged mode, which has a Docker daemon.
+func buildHasDocker(template map[string]interface{}, stages []interface{}) bool {
+	resources, _ := template["Resources"].(map[string]interface{})
+	for _, s := range stages {
+		stage, _ := s.(map[string]interface{})
+		if stage["Name"] != "Build" {
+			continue
+		}
+		actions, _ := stage["Actions"].([]interface{})
+		for _, a := range actions {
+			action, _ := a.(map[string]interface{})
+			config, _ := action["Configuration"].(map[string]interface{})
+			ref, _ := config["ProjectName"].(map[string]interface{})
+			name, _ := ref["Ref"].(string)
+			if action["Name"] != "Build" || name == "" {
+				continue
+			}
+			project, _ := resources[name].(map[string]interface{})
+			props, _ := project["Properties"].(map[string]interface{})
+			env, _ := props["Environment"].(map[string]interface{})
+			privileged, _ := env["PrivilegedMode"].(bool)
+			return privileged
 		}
 	}
 	return false
