@@ -189,9 +189,15 @@ func lambdaTimeout(ps *problem.List, fn awslambda.IFunction, timeout awscdk.Dura
 		err := catchJSII(func() { v = *d.ToMilliseconds(nil) })
 		return v, err == nil
 	}
+	// One round trip for the function's own timeout, read only for a
+	// function of this app.
+	var own awscdk.Duration
 	defined, inApp := fn.(awslambda.Function)
-	if timeout == nil && inApp {
-		timeout = defined.Timeout()
+	if inApp {
+		own = defined.Timeout()
+	}
+	if timeout == nil {
+		timeout = own
 	}
 	timeoutMs, concrete := ms(timeout)
 	if !concrete {
@@ -202,8 +208,8 @@ func lambdaTimeout(ps *problem.List, fn awslambda.IFunction, timeout awscdk.Dura
 		ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), "a Lambda timeout from 1 ms to 15 minutes")
 	}
 	if inApp {
-		if own, ok := ms(defined.Timeout()); ok && own != timeoutMs {
-			ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), fmt.Sprintf("the function's own timeout (%.0f ms), or nil to read it from the function", own))
+		if ownMs, ok := ms(own); ok && ownMs != timeoutMs {
+			ps.Add("timeout", fmt.Sprintf("%.0f ms", timeoutMs), fmt.Sprintf("the function's own timeout (%.0f ms), or nil to read it from the function", ownMs))
 		}
 	}
 	return timeoutMs

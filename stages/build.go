@@ -137,15 +137,8 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		reports = newReportGroup(scope, "UnitTests")
 	}
 	job.Env = merge(p.Env, b.Env)
-	outDir := "cdk.out"
-	if b.Directory != "" && b.Directory != "." {
-		// Absolute, so it holds whether or not the shell kept the directory
-		// from the install phase.
-		cd := `cd "$CODEBUILD_SRC_DIR/` + b.Directory + `"`
-		job.Install = append([]string{cd}, job.Install...)
-		job.Commands = append([]string{cd}, job.Commands...)
-		outDir = path.Join(b.Directory, outDir)
-	}
+	job.Install, job.Commands = b.inDirectory(job.Install), b.inDirectory(job.Commands)
+	outDir := path.Join(b.Directory, "cdk.out")
 	spec := jobSpec{
 		scope:       scope,
 		id:          "Build",
@@ -168,6 +161,16 @@ func (b *Build) Step(scope constructs.Construct, line *Line, input pipelines.IFi
 		spec.cache = awscodebuild.Cache_Bucket(line.ArtifactBucket, &awscodebuild.BucketCacheOptions{Prefix: jsii.String("build-cache")})
 	}
 	return job.step(spec)
+}
+
+// inDirectory puts a cd into Directory in front of commands (a phase of a
+// job). Absolute, so it holds whether or not the shell kept the directory
+// from the install phase.
+func (b *Build) inDirectory(commands []string) []string {
+	if b.Directory == "" || b.Directory == "." {
+		return commands
+	}
+	return append([]string{`cd "$CODEBUILD_SRC_DIR/` + b.Directory + `"`}, commands...)
 }
 
 // withContext appends `-c key=value` for each context entry to the synth

@@ -50,6 +50,9 @@ type Job struct {
 // commands as $REPORTS_DIR (absolute).
 const reportsDir = "reports"
 
+// exportReportsDir is the first install command of a job with test reports.
+const exportReportsDir = `export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`
+
 const (
 	defaultTimeout     = 30 * time.Minute
 	maxTimeout         = 36 * time.Hour
@@ -176,7 +179,7 @@ func (j *Job) step(spec jobSpec) pipelines.CodeBuildStep {
 	}
 	// One shell runs all commands of a buildspec 0.2, so the export holds
 	// for every command after it.
-	install := append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, j.Install...)
+	install := append([]string{exportReportsDir}, j.Install...)
 	checkJob(spec.scope, spec.id, "", runtimes, install, j.Commands, spec.cachePaths, j.Env)
 
 	var outputs *map[string]awscdk.CfnOutput

@@ -24,13 +24,8 @@ func (b *Build) unitTestsAction(scope constructs.Construct, line *Line, reports 
 	if install == nil {
 		install = p.Install
 	}
-	commands := concat(p.Analyze, p.Test)
-	if b.Directory != "" && b.Directory != "." {
-		cd := `cd "$CODEBUILD_SRC_DIR/` + b.Directory + `"`
-		install = append([]string{cd}, install...)
-		commands = append([]string{cd}, commands...)
-	}
-	install = append([]string{`export REPORTS_DIR="$CODEBUILD_SRC_DIR/` + reportsDir + `" && mkdir -p "$REPORTS_DIR"`}, install...)
+	commands := b.inDirectory(concat(p.Analyze, p.Test))
+	install = append([]string{exportReportsDir}, b.inDirectory(install)...)
 	runtimes := jobRuntimes(scope, job.Runtimes)
 	installPhase := map[string]interface{}{"commands": install}
 	if len(runtimes) > 0 {

@@ -181,32 +181,43 @@ func pipelineStages(template map[string]interface{}) ([]interface{}, error) {
 	return found, nil
 }
 
+// rulesOf returns the rules of the stage's conditions in slot
+// ("BeforeEntry", "OnSuccess"), of those whose result is result, or of all
+// when result is "".
+func rulesOf(stage map[string]interface{}, slot, result string) []map[string]interface{} {
+	var out []map[string]interface{}
+	entry, _ := stage[slot].(map[string]interface{})
+	conditions, _ := entry["Conditions"].([]interface{})
+	for _, c := range conditions {
+		condition, _ := c.(map[string]interface{})
+		if result != "" && condition["Result"] != result {
+			continue
+		}
+		rules, _ := condition["Rules"].([]interface{})
+		for _, r := range rules {
+			rule, _ := r.(map[string]interface{})
+			out = append(out, rule)
+		}
+	}
+	return out
+}
+
 // skipped says whether the stage's entry condition skips it in scenario.
 // The line's UpdatePipeline stage checks a variable that says the pipeline
 // changed; its Assets stage one that says the Build job published the
 // assets, which it does unless the app has container images and the Build
 // job has no Docker daemon (buildDocker).
 func skipped(stage map[string]interface{}, scenario Scenario, buildDocker bool) bool {
-	entry, _ := stage["BeforeEntry"].(map[string]interface{})
-	conditions, _ := entry["Conditions"].([]interface{})
-	for _, c := range conditions {
-		condition, _ := c.(map[string]interface{})
-		if condition["Result"] != "SKIP" {
-			continue
-		}
-		rules, _ := condition["Rules"].([]interface{})
-		for _, r := range rules {
-			rule, _ := r.(map[string]interface{})
-			typ, _ := rule["RuleTypeId"].(map[string]interface{})
-			config, _ := rule["Configuration"].(map[string]interface{})
-			variable, _ := config["Variable"].(string)
-			switch {
-			case typ["Provider"] != "VariableCheck":
-			case strings.Contains(variable, "PIPELINE_CHANGED"):
-				return !scenario.PipelineChanged
-			case strings.Contains(variable, "ASSETS_PUBLISHED"):
-				return buildDocker || !publishesImages(stage)
-			}
+	for _, rule := range rulesOf(stage, "BeforeEntry", "SKIP") {
+		typ, _ := rule["RuleTypeId"].(map[string]interface{})
+		config, _ := rule["Configuration"].(map[string]interface{})
+		variable, _ := config["Variable"].(string)
+		switch {
+		case typ["Provider"] != "VariableCheck":
+		case strings.Contains(variable, "PIPELINE_CHANGED"):
+			return !scenario.PipelineChanged
+		case strings.Contains(variable, "ASSETS_PUBLISHED"):
+			return buildDocker || !publishesImages(stage)
 		}
 	}
 	return false
@@ -254,19 +265,12 @@ func publishesImages(stage map[string]interface{}) bool {
 
 // bakeMinutes is the longest wait of the stage's OnSuccess alarm rules.
 func bakeMinutes(stage map[string]interface{}) float64 {
-	success, _ := stage["OnSuccess"].(map[string]interface{})
-	conditions, _ := success["Conditions"].([]interface{})
 	longest := 0.0
-	for _, c := range conditions {
-		condition, _ := c.(map[string]interface{})
-		rules, _ := condition["Rules"].([]interface{})
-		for _, r := range rules {
-			rule, _ := r.(map[string]interface{})
-			config, _ := rule["Configuration"].(map[string]interface{})
-			if w, ok := config["WaitTime"].(string); ok {
-				if m, err := strconv.ParseFloat(w, 64); err == nil && m > longest {
-					longest = m
-				}
+	for _, rule := range rulesOf(stage, "OnSuccess", "") {
+		config, _ := rule["Configuration"].(map[string]interface{})
+		if w, ok := config["WaitTime"].(string); ok {
+			if m, err := strconv.ParseFloat(w, 64); err == nil && m > longest {
+				longest = m
 			}
 		}
 	}
