@@ -178,11 +178,12 @@ func (l *AssemblyLine) build(p Props) {
 	for _, ls := range steps {
 		ls.resolveName(l)
 	}
-	built := stages.Built{Pipeline: l.Pipeline}
+	var firstStage awscodepipeline.IStage
 	first := firstProduction(steps)
 	if first != nil {
-		built.FirstProduction = stages.PipelineStage(l.Pipeline, first.name)
+		firstStage = stages.PipelineStage(l.Pipeline, first.name)
 	}
+	built := stages.NewBuilt(l.Pipeline, firstStage)
 	plan.Wire(built)
 	l.addConditions(steps, plan)
 	if !p.NoMonitoring {
@@ -191,8 +192,11 @@ func (l *AssemblyLine) build(p Props) {
 	if p.ChangeFreeze != "" && first != nil {
 		l.freeze(first.name, p.ChangeFreeze)
 	}
-	l.explicitLogs()
-	suppressPipelineFindings(l)
+	// One walk for both: the log groups explicitLogs adds are no roles or
+	// policies, so the suppressions need not see them.
+	own := l.ownConstructs()
+	l.explicitLogs(own)
+	suppressPipelineFindings(l, own)
 	l.diagram = l.describeLine(steps, p, plan)
 	l.writeDiagram()
 }

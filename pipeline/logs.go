@@ -24,10 +24,10 @@ const bucketNotificationsHandler = "BucketNotificationsHandler050a0587b7544547bf
 // the jobs, each under a stream prefix named after its project, and one per
 // function. Without them CloudWatch creates the groups on first use,
 // outside the template, and keeps them forever.
-func (l *AssemblyLine) explicitLogs() {
-	// The line's own constructs only: the team's stages are theirs, and
-	// CDK Pipelines has already synthesized them.
-	own := l.ownConstructs()
+//
+// own are the line's own constructs (ownConstructs): the team's stages are
+// theirs, and CDK Pipelines has already synthesized them.
+func (l *AssemblyLine) explicitLogs(own []constructs.IConstruct) {
 	if h := awscdk.Stack_Of(l).Node().TryFindChild(jsii.String(bucketNotificationsHandler)); h != nil {
 		own = append(own, *h.Node().FindAll(constructs.ConstructOrder_PREORDER)...)
 	}
@@ -48,8 +48,14 @@ func (l *AssemblyLine) explicitLogs() {
 			jobs.GrantWrite(project)
 		case awscdk.CfnResource:
 			// aws-cdk-lib's own handlers are functions without the
-			// L2: CfnFunction, or a plain CfnResource of that type.
-			if *r.CfnResourceType() != "AWS::Lambda::Function" || hasLoggingConfig(r) {
+			// L2: CfnFunction, or a plain CfnResource of that type. Every
+			// other generated L1 is IInspectable and not a function: the Go
+			// type says so without a round trip to the kernel.
+			if fn, isFunction := r.(awslambda.CfnFunction); isFunction {
+				if hasLoggingConfig(fn) {
+					continue
+				}
+			} else if _, generated := r.(awscdk.IInspectable); generated || *r.CfnResourceType() != "AWS::Lambda::Function" || hasLoggingConfig(r) {
 				continue
 			}
 			fn, ok := r.Node().Scope().(constructs.Construct)

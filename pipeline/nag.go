@@ -75,8 +75,8 @@ func assetRoleRule(kind string) nag.Rule {
 // kernel, so the walk decides what it can from the Go type of each
 // construct (local) and asks for a path only of the roles and policies the
 // known findings are on.
-func suppressPipelineFindings(l *AssemblyLine) {
-	for _, c := range l.ownConstructs() {
+func suppressPipelineFindings(l *AssemblyLine, own []constructs.IConstruct) {
+	for _, c := range own {
 		var res awscdk.CfnResource
 		var rules []nag.Rule
 		switch r := c.(type) {

@@ -92,11 +92,7 @@ func (b *Build) AddTo(plan *Plan) {
 		reports := newReportGroup(plan.Scope, "UnitTests")
 		plan.OnPipeline(func(built Built) {
 			stage := PipelineStage(built.Pipeline, "Build")
-			source := (*PipelineStage(built.Pipeline, "Source").Actions())[0].ActionProperties().Outputs
-			if source == nil || len(*source) == 0 {
-				panic("velocity: the source action has no output artifact")
-			}
-			stage.AddAction(b.unitTestsAction(plan.Scope, plan.Line, reports, (*source)[0]))
+			stage.AddAction(b.unitTestsAction(plan.Scope, plan.Line, reports, built.SourceOutput))
 			if publishesImages(built.Pipeline) {
 				enableImagePublishing(plan.Synth)
 			}

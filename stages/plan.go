@@ -67,6 +67,19 @@ type Built struct {
 	// FirstProduction is the pipeline stage of the first production wave;
 	// nil when the line ends at staging.
 	FirstProduction awscodepipeline.IStage
+	// SourceOutput is the artifact the Source stage hands on: every job the
+	// line adds to the pipeline takes it as its input. (Read once: each
+	// read of an action's properties is some twenty jsii round trips.)
+	SourceOutput awscodepipeline.Artifact
+}
+
+// NewBuilt returns what the steps see of the built pipeline.
+func NewBuilt(pipeline awscodepipeline.Pipeline, firstProduction awscodepipeline.IStage) Built {
+	source := (*PipelineStage(pipeline, "Source").Actions())[0].ActionProperties().Outputs
+	if source == nil || len(*source) == 0 {
+		panic("velocity: the source action has no output artifact")
+	}
+	return Built{Pipeline: pipeline, FirstProduction: firstProduction, SourceOutput: (*source)[0]}
 }
 
 type stagingHook struct {

@@ -38,12 +38,8 @@ func (s *SecurityChecks) AddTo(plan *Plan) {
 				runOrder = *ro
 			}
 		}
-		source := (*PipelineStage(b.Pipeline, "Source").Actions())[0].ActionProperties().Outputs
-		if source == nil || len(*source) == 0 {
-			panic("velocity: the source action has no output artifact")
-		}
 		scope := constructs.NewConstruct(plan.Scope, jsii.String(SecurityScope))
-		out := s.Actions(scope, plan.Line, plan.Build, (*source)[0], runOrder)
+		out := s.Actions(scope, plan.Line, plan.Build, b.SourceOutput, runOrder)
 		for _, a := range out.Actions {
 			build.AddAction(a)
 		}
