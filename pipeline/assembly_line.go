@@ -388,7 +388,7 @@ func (l *AssemblyLine) deploy(p Props, ls *lineStage, envProp string, env stages
 		}
 	}
 	d := &deployed{env: env, stage: stage}
-	if ls.gate.BakeTimeOr(defaultBakeTime(ls.production)) > 0 {
+	if ls.gate.BakeTimeOr(defaultBakeTime(ls.production)) > 0 || ls.gate.EntryWaitOr() > 0 {
 		d.alarm = l.newGateAlarm(stage, stacks, env, ls.gate.Alarms)
 	}
 	return d

@@ -49,6 +49,9 @@ func (l *AssemblyLine) describeLine(steps []*lineStage, p Props, plan *stages.Pl
 		for _, d := range ls.envs {
 			hasAlarms = hasAlarms || d.alarm.name != ""
 		}
+		if entry := ls.gate.EntryWaitOr(); entry > 0 && hasAlarms {
+			g = append(g, fmt.Sprintf("enter only when alarms OK (wait ≤ %d min, else fail)", int(entry.Minutes())))
+		}
 		if bake > 0 && hasAlarms {
 			verdict := "else fail"
 			if rollback {

@@ -77,7 +77,7 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 		CompositeAlarmName: jsii.String(g.name),
 		AlarmRule:          awscloudwatch.AlarmRule_AnyOf(rules...),
 		AlarmDescription: jsii.String("Gate of the Velocity line " + *pipelineStack.StackName() + " for " + env.Name +
-			": in ALARM when any alarm of the deployed service is. While a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on)."),
+			": in ALARM when any alarm of the deployed service is. Before a deploy, ALARM holds the stage back (it fails if the alarm does not clear in time); while a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on)."),
 	})
 	if env.Account != "" && env.Account != *pipelineStack.Account() {
 		sum := sha256.Sum256([]byte(g.name))
@@ -113,47 +113,32 @@ func alarmArn(name, account, region string) *awscdk.ArnComponents {
 }
 
 // addConditions renders the stage conditions of CodePipeline V2: for each
-// deploy stage the bake-time gate (OnSuccess), rollback (OnFailure) and the
-// deployment window (BeforeEntry), and the skip of the stages the Build
+// deploy stage the bake-time gate (OnSuccess), rollback (OnFailure), and the
+// deployment window and the entry gate, which waits for environments in
+// alarm (BeforeEntry), and the skip of the stages the Build
 // job made needless. CDK Pipelines creates the stages, so they
 // go onto the CfnPipeline as property overrides.
 func (l *AssemblyLine) addConditions(deploys []*lineStage, plan *stages.Plan) {
-	stack := awscdk.Stack_Of(l)
 	conditions := &stageConditions{pipeline: l.Pipeline}
 	awscdk.Aspects_Of(l.Pipeline).Add(conditions, nil)
 	skipStagesTheBuildMadeNeedless(conditions, plan)
+	readable := map[string]bool{}
 	for _, ls := range deploys {
 		set := func(condition string, value interface{}) { conditions.add(ls.name, condition, value) }
 		rollback := ls.gate.Rollback.Or(ls.production)
 		bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production))
-		var rules []interface{}
+		entry := ls.gate.EntryWaitOr()
+		var rules, entryRules []interface{}
 		for _, d := range ls.envs {
-			if d.alarm.name == "" || bake == 0 {
+			if d.alarm.name == "" {
 				continue
 			}
-			rule := map[string]interface{}{
-				"Name":       "Bake-" + d.env.Name,
-				"RuleTypeId": ruleType("CloudWatchAlarm"),
-				"Configuration": map[string]interface{}{
-					"AlarmName": d.alarm.name,
-					"WaitTime":  strconv.Itoa(int(bake.Minutes())),
-				},
+			if bake > 0 {
+				rules = append(rules, l.alarmRule("Bake-"+d.env.Name, d.alarm, bake, readable))
 			}
-			if d.alarm.region != "" {
-				rule["Region"] = d.alarm.region
+			if entry > 0 {
+				entryRules = append(entryRules, l.alarmRule("Healthy-"+d.env.Name, d.alarm, entry, readable))
 			}
-			if d.alarm.readerRole != "" {
-				rule["RoleArn"] = d.alarm.readerRole
-				l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(d.alarm.readerRole),
-				}))
-			} else {
-				l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
-					Resources: jsii.Strings(*stack.FormatArn(alarmArn(d.alarm.name, d.alarm.account, d.alarm.region))),
-				}))
-			}
-			rules = append(rules, rule)
 		}
 		if len(rules) > 0 {
 			result := "FAIL"
@@ -172,13 +157,52 @@ func (l *AssemblyLine) addConditions(deploys []*lineStage, plan *stages.Plan) {
 			if w.TimeZone != "" {
 				config["TimeZone"] = w.TimeZone
 			}
+			entryRules = append([]interface{}{map[string]interface{}{
+				"Name": "DeploymentWindow", "RuleTypeId": ruleType("DeploymentWindow"), "Configuration": config,
+			}}, entryRules...)
+		}
+		if len(entryRules) > 0 {
 			set("BeforeEntry", map[string]interface{}{
-				"Conditions": []interface{}{map[string]interface{}{"Result": "FAIL", "Rules": []interface{}{map[string]interface{}{
-					"Name": "DeploymentWindow", "RuleTypeId": ruleType("DeploymentWindow"), "Configuration": config,
-				}}}},
+				"Conditions": []interface{}{map[string]interface{}{"Result": "FAIL", "Rules": entryRules}},
 			})
 		}
 	}
+}
+
+// alarmRule is a CloudWatchAlarm rule on one environment's gate alarm:
+// it fails when the alarm is in ALARM and does not leave it within wait.
+// The pipeline's role may read the alarm (readable records the alarms it
+// already may), in another account through the alarm's reader role.
+func (l *AssemblyLine) alarmRule(name string, alarm gateAlarm, wait time.Duration, readable map[string]bool) map[string]interface{} {
+	rule := map[string]interface{}{
+		"Name":       name,
+		"RuleTypeId": ruleType("CloudWatchAlarm"),
+		"Configuration": map[string]interface{}{
+			"AlarmName": alarm.name,
+			"WaitTime":  strconv.Itoa(int(wait.Minutes())),
+		},
+	}
+	if alarm.region != "" {
+		rule["Region"] = alarm.region
+	}
+	if alarm.readerRole != "" {
+		rule["RoleArn"] = alarm.readerRole
+	}
+	if readable[alarm.name] {
+		return rule
+	}
+	readable[alarm.name] = true
+	if alarm.readerRole != "" {
+		l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(alarm.readerRole),
+		}))
+	} else {
+		l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+			Resources: jsii.Strings(*awscdk.Stack_Of(l).FormatArn(alarmArn(alarm.name, alarm.account, alarm.region))),
+		}))
+	}
+	return rule
 }
 
 func ruleType(provider string) map[string]interface{} {

@@ -105,9 +105,43 @@ func TestGateOptions(t *testing.T) {
 			t.Errorf("production %s = %v, want none (bake time 0, rollback off)", key, v)
 		}
 	}
-	want := `{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"Cron":"* * 9-16 ? * MON-THU","TimeZone":"Europe/Berlin"},"Name":"DeploymentWindow","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"DeploymentWindow","Version":"1"}}]}]}`
+	// The window, then the entry gate: a stage without a bake time still
+	// does not deploy into an environment in alarm.
+	want := `{"Conditions":[{"Result":"FAIL","Rules":[` +
+		`{"Configuration":{"Cron":"* * 9-16 ? * MON-THU","TimeZone":"Europe/Berlin"},"Name":"DeploymentWindow","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"DeploymentWindow","Version":"1"}},` +
+		`{"Configuration":{"AlarmName":"Pipe-Production-gate","WaitTime":"10"},"Name":"Healthy-Production","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`
 	if got := compact(production["BeforeEntry"]); got != want {
 		t.Errorf("production BeforeEntry = %s\nwant %s", got, want)
+	}
+}
+
+// TestEntryGate checks that every deploy stage waits for its environments
+// to leave ALARM before it deploys (10 minutes by default), that the wait
+// is the stage's own, and that NoEntryGate removes the check.
+func TestEntryGate(t *testing.T) {
+	tpl, _, _ := synth(t, pipeline.Props{
+		App:     alarmedApp,
+		Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{EntryWait: stages.NoEntryGate}},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"},
+			Gate: stages.Gate{EntryWait: 30 * time.Minute}},
+	})
+	staging, production := stageJSON(t, tpl, "Staging"), stageJSON(t, tpl, "Production")
+	if v, ok := staging["BeforeEntry"]; ok {
+		t.Errorf("staging BeforeEntry = %v, want none with NoEntryGate", compact(v))
+	}
+	want := `{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"AlarmName":"Pipe-Production-gate","WaitTime":"30"},"Name":"Healthy-Production","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`
+	if got := compact(production["BeforeEntry"]); got != want {
+		t.Errorf("production BeforeEntry = %s\nwant %s", got, want)
+	}
+	// The bake is unchanged, on the same alarm.
+	if got := compact(production["OnSuccess"]); !strings.Contains(got, `"AlarmName":"Pipe-Production-gate","WaitTime":"15"`) {
+		t.Errorf("production OnSuccess = %s", got)
+	}
+
+	tpl, _, _ = synth(t, pipeline.Props{App: alarmedApp, Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}}})
+	want = `{"Conditions":[{"Result":"FAIL","Rules":[{"Configuration":{"AlarmName":"Pipe-Staging-gate","WaitTime":"10"},"Name":"Healthy-Staging","RuleTypeId":{"Category":"Rule","Owner":"AWS","Provider":"CloudWatchAlarm","Version":"1"}}]}]}`
+	if got := compact(stageJSON(t, tpl, "Staging")["BeforeEntry"]); got != want {
+		t.Errorf("default staging BeforeEntry = %s\nwant %s", got, want)
 	}
 }
 

@@ -365,6 +365,12 @@ func gate(hasBakeTime bool, bakeTime int64, alarms string, rollback uint8, hasWi
 	g := stages.Gate{}
 	if hasBakeTime {
 		g.BakeTime = time.Duration(bakeTime)
+		// The entry wait has the same rule over its own values: twice the
+		// bake time gives valid and invalid ones, NoEntryGate among them.
+		g.EntryWait = 2 * time.Duration(bakeTime)
+		if bakeTime == int64(stages.NoBakeTime) {
+			g.EntryWait = stages.NoEntryGate
+		}
 	}
 	for _, a := range list(alarms) {
 		g.Alarms = append(g.Alarms, stages.AlarmName(a))
@@ -381,6 +387,9 @@ func checkGate(t *testing.T, ps stages.Problems, g stages.Gate) {
 	t.Helper()
 	if got := len(find(ps, "BakeTime")) > 0; got == bakeTimeOK(g.BakeTime) {
 		t.Fatalf("bake time %v: problem reported = %v", g.BakeTime, got)
+	}
+	if got := len(find(ps, "EntryWait")) > 0; got == (g.EntryWait == stages.NoEntryGate || bakeTimeOK(g.EntryWait)) {
+		t.Fatalf("entry wait %v: problem reported = %v", g.EntryWait, got)
 	}
 	if got := len(find(ps, "Rollback")) > 0; got != (g.Rollback > stages.Disabled) {
 		t.Fatalf("rollback %v: problem reported = %v", g.Rollback, got)
@@ -414,7 +423,7 @@ func FuzzDeploy(f *testing.F) {
 		}
 		d.TerminationProtection = stages.Setting(terminationProtection % 4) // 3 is out of range
 		ps := problem.From(d.Validate())
-		checkProblems(t, ps, "Name", "Account", "Region", "BakeTime", "Rollback", "TerminationProtection", "Alarms", "Window")
+		checkProblems(t, ps, "Name", "Account", "Region", "BakeTime", "EntryWait", "Rollback", "TerminationProtection", "Alarms", "Window")
 		if got := len(find(ps, "TerminationProtection")) > 0; got != (d.TerminationProtection > stages.Disabled) {
 			t.Fatalf("termination protection %v: problem reported = %v", d.TerminationProtection, got)
 		}
@@ -467,7 +476,7 @@ func FuzzWave(f *testing.F) {
 			Gate:         gate(hasBakeTime, bakeTime, alarms, rollback, hasWindow, cron, timeZone),
 		}
 		ps := problem.From(w.Validate())
-		checkProblems(t, ps, "Name", "Environments", "BakeTime", "Rollback", "Alarms", "Window")
+		checkProblems(t, ps, "Name", "Environments", "BakeTime", "EntryWait", "Rollback", "Alarms", "Window")
 		sameProblems(t, ps, problem.From(w.Validate()))
 		checkGate(t, ps, w.Gate)
 		if got := len(find(ps, "Name")) > 0; got == nameOK(name) {

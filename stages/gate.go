@@ -25,6 +25,16 @@ type Gate struct {
 	// execution (OnFailure ROLLBACK). Default: on in production, off in
 	// staging, where a failure stops the line instead.
 	Rollback Setting
+	// EntryWait is how long the stage waits before it deploys while an
+	// environment's gate alarm is in ALARM: a line does not pile a change
+	// onto an incident. If the alarm is still in ALARM when the wait ends,
+	// the stage fails without deploying, and the execution's rule result
+	// names the alarm (a V2 BeforeEntry condition with a CloudWatchAlarm
+	// rule on the gate alarm of each environment). Whole minutes up to 3
+	// hours; 0 keeps the default, 10 minutes; NoEntryGate turns the check
+	// off. An environment whose alarms have no data yet (its first deploy)
+	// is not in ALARM and is entered.
+	EntryWait time.Duration
 	// Window restricts when the stage may be entered; default: any time.
 	// (CodePipeline ANDs the rules of a condition, so one window per stage:
 	// express several periods in one cron expression.)
@@ -42,9 +52,21 @@ const NoBakeTime time.Duration = -1
 
 const maxBakeTime = 3 * time.Hour
 
+// NoEntryGate, as Gate.EntryWait, turns the entry check off: the stage
+// deploys even into an environment in alarm. (An EntryWait of 0 keeps the
+// default.)
+const NoEntryGate time.Duration = -1
+
+// DefaultEntryWait is how long a stage waits, by default, for an
+// environment in alarm to recover before it fails without deploying.
+const DefaultEntryWait = 10 * time.Minute
+
 func (g *Gate) validate(ps *Problems) {
 	if b := g.BakeTime; b != NoBakeTime && (b < 0 || b > maxBakeTime || b%time.Minute != 0) {
 		ps.Add("BakeTime", b.String(), "whole minutes up to 3h, 0 for the default, or stages.NoBakeTime to turn the gate off")
+	}
+	if w := g.EntryWait; w != NoEntryGate && (w < 0 || w > maxBakeTime || w%time.Minute != 0) {
+		ps.Add("EntryWait", w.String(), "whole minutes up to 3h, 0 for the default (10 minutes), or stages.NoEntryGate to turn the entry check off")
 	}
 	g.Rollback.validate("Rollback", ps)
 	for i, a := range g.Alarms {
@@ -57,8 +79,8 @@ func (g *Gate) validate(ps *Problems) {
 			ps.Add(fmt.Sprintf("Alarms[%d]", i), name, "the alarm's name, not its ARN (the alarm is in the environment's account and region)")
 		}
 	}
-	if len(g.Alarms) > 0 && g.BakeTime == NoBakeTime {
-		ps.Add("Alarms", strings.Join(stringsOf(g.Alarms), ","), "no Alarms with NoBakeTime: the gate watches them only during the bake time, which NoBakeTime turns off")
+	if len(g.Alarms) > 0 && g.BakeTime == NoBakeTime && g.EntryWait == NoEntryGate {
+		ps.Add("Alarms", strings.Join(stringsOf(g.Alarms), ","), "no Alarms with both NoBakeTime and NoEntryGate: the gate watches them only before the deploy and during the bake time, which those turn off")
 	}
 	if g.Window != nil {
 		g.Window.validate("Window", ps)
@@ -75,6 +97,32 @@ func (g *Gate) BakeTimeOr(def time.Duration) time.Duration {
 		return 0
 	}
 	return g.BakeTime
+}
+
+// EntryWaitOr returns how long the stage waits for its environments to
+// leave ALARM before it enters: 0 with NoEntryGate, DefaultEntryWait when
+// none is set.
+func (g *Gate) EntryWaitOr() time.Duration {
+	switch g.EntryWait {
+	case 0:
+		return DefaultEntryWait
+	case NoEntryGate:
+		return 0
+	}
+	return g.EntryWait
+}
+
+// entryRules is how many rules the stage's entry condition holds for envs
+// environments: one per environment's gate alarm, and the window's.
+func (g *Gate) entryRules(envs int) int {
+	n := 0
+	if g.EntryWaitOr() > 0 {
+		n = envs
+	}
+	if g.Window != nil {
+		n++
+	}
+	return n
 }
 
 func stringsOf(names []AlarmName) []string {

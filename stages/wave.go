@@ -35,8 +35,11 @@ type Wave struct {
 	Gate
 }
 
-// maxWaveEnvironments is the most rules a CodePipeline condition holds.
-const maxWaveEnvironments = 5
+// maxConditionRules is the most rules a CodePipeline condition holds.
+const maxConditionRules = 5
+
+// maxWaveEnvironments: the bake condition holds one rule per environment.
+const maxWaveEnvironments = maxConditionRules
 
 // Validate reports every invalid setting of the wave, joined into one
 // error (nil when there is none; errors.As finds each Problem).
@@ -50,6 +53,10 @@ func (w *Wave) Validate() error {
 	}
 	if len(w.Environments) > maxWaveEnvironments {
 		ps.Add("Environments", fmt.Sprintf("%d environments", len(w.Environments)), "at most 5 environments per wave; split it into more waves")
+	}
+	if n := w.Gate.entryRules(len(w.Environments)); len(w.Environments) <= maxWaveEnvironments && n > maxConditionRules {
+		ps.Add("Environments", fmt.Sprintf("%d environments", len(w.Environments)),
+			"at most 4 environments in a wave with a Window and the entry gate (a CodePipeline condition holds at most 5 rules: the window and one per environment's alarm); split the wave, or set EntryWait to stages.NoEntryGate")
 	}
 	for i, env := range w.Environments {
 		var eps Problems

@@ -47,9 +47,11 @@ var (
 	// permissions check that found nothing to review.
 	AutoApproval = Figure{"automatic approval of a clean permissions check", 5,
 		"assumption: one Lambda invocation and PutApprovalResult"}
-	// ConditionCheck is CodePipeline evaluating an entry condition; a
-	// stage it skips costs this and nothing else.
-	ConditionCheck = Figure{"entry condition check (VariableCheck)", 5,
+	// ConditionCheck is CodePipeline evaluating an entry condition: a
+	// stage it skips costs this and nothing else, a stage it lets in (an
+	// environment whose gate alarm is OK, a deploy window that is open)
+	// costs this before its actions.
+	ConditionCheck = Figure{"entry condition check (VariableCheck; CloudWatchAlarm on a healthy environment)", 5,
 		"assumption: no published figure for rule evaluation"}
 	// StageTransition is CodePipeline moving an execution to the next
 	// stage.
@@ -130,6 +132,11 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 			e.LeadTime += ConditionCheck.Seconds
 			e.Path = append(e.Path, fmt.Sprintf("%s skipped (%gs)", name, ConditionCheck.Seconds))
 			continue
+		}
+		if len(rulesOf(stage, "BeforeEntry", "")) > 0 {
+			e.Overhead += ConditionCheck.Seconds
+			e.LeadTime += ConditionCheck.Seconds
+			e.Path = append(e.Path, fmt.Sprintf("%s entry check (%gs)", name, ConditionCheck.Seconds))
 		}
 		e.BakeMinutes += bakeMinutes(stage)
 		orders := runOrders(stage)

@@ -236,7 +236,8 @@ function deploy(line: Construct, pipelineStack: Stack, name: string, production:
     compositeAlarmName: gate,
     alarmRule: cloudwatch.AlarmRule.anyOf(...rules),
     alarmDescription: `Gate of the Velocity line ${pipelineStack.stackName} for ${name}: in ALARM when any alarm of the deployed service is. ` +
-      'While a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on).',
+      'Before a deploy, ALARM holds the stage back (it fails if the alarm does not clear in time); ' +
+      'while a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on).',
   });
   return { name, production, stage, gate, bakeMinutes: production ? 15 : 5 };
 }
@@ -268,7 +269,7 @@ function protectFromTermination(stack: Stack) {
   }
 }
 
-/** CodePipeline V2 stage conditions: the bake-time gate, and rollback in production. */
+/** CodePipeline V2 stage conditions: the entry gate, the bake-time gate, and rollback in production. */
 function addGates(stack: Stack, pipeline: codepipeline.Pipeline, envs: Env[]) {
   const cfn = pipeline.node.defaultChild as codepipeline.CfnPipeline;
   for (const env of envs) {
@@ -288,6 +289,16 @@ function addGates(stack: Stack, pipeline: codepipeline.Pipeline, envs: Env[]) {
       }],
     });
     if (env.production) cfn.addPropertyOverride(`Stages.${index}.OnFailure`, { Result: 'ROLLBACK' });
+    cfn.addPropertyOverride(`Stages.${index}.BeforeEntry`, {
+      Conditions: [{
+        Result: 'FAIL',
+        Rules: [{
+          Name: 'Healthy-' + env.name,
+          RuleTypeId: { Category: 'Rule', Owner: 'AWS', Provider: 'CloudWatchAlarm', Version: '1' },
+          Configuration: { AlarmName: env.gate, WaitTime: '10' },
+        }],
+      }],
+    });
   }
 }
 
