@@ -83,6 +83,8 @@ type ServiceMonitor struct {
 	// created by the first MonitorLambda call.
 	accountConcurrency awscloudwatch.Alarm
 	accountLimit       [2]float64 // limit and percent it was made with
+	// requests counts the requests the service serves (see Requests).
+	requests *requestsMetric
 }
 
 // NewServiceMonitor creates a service monitor and, unless

@@ -104,6 +104,7 @@ func (m *ServiceMonitor) MonitorALB(alb awselasticloadbalancingv2.IApplicationLo
 	elb := func(n string, dims []cwDim) cwMetric {
 		return cwMetric{namespace: "AWS/ApplicationELB", name: n, dims: dims}
 	}
+	m.recordRequests(elb("RequestCount", lb), true, "load balancer "+lbName)
 	count := func(id, n, lbl string, dims []cwDim, threshold float64) alarmSpec {
 		return alarmSpec{
 			id: id, metric: elb(n, dims), label: lbl, statistic: "Sum", period: 60,

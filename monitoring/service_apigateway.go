@@ -154,6 +154,7 @@ func (m *ServiceMonitor) apiGatewayAlarms(scope constructs.Construct, label stri
 	}
 	apigw := func(n string) cwMetric { return cwMetric{namespace: "AWS/ApiGateway", name: n, dims: a.dims} }
 	where := a.where
+	m.recordRequests(apigw("Count"), true, where)
 
 	serverErrors := alarmSpec{
 		id: "5XXErrors", metric: apigw(a.serverErrors), label: "5XX errors", statistic: "Sum", period: 60,

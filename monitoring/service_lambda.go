@@ -116,6 +116,7 @@ func (m *ServiceMonitor) MonitorLambda(fn awslambda.IFunction, timeout awscdk.Du
 	fnMetric := func(n string) cwMetric {
 		return cwMetric{namespace: "AWS/Lambda", name: n, dims: []cwDim{{"FunctionName", name}}}
 	}
+	m.recordRequests(fnMetric("Invocations"), false, "function "+name)
 	errorsSpec := alarmSpec{
 		id: "Errors", metric: fnMetric("Errors"), label: "Errors", statistic: "Sum", period: 60,
 		evaluationPeriods: 1, datapointsToAlarm: 1, threshold: orDefault(t.Errors, 0),

@@ -388,8 +388,8 @@ func (l *AssemblyLine) deploy(p Props, ls *lineStage, envProp string, env stages
 		}
 	}
 	d := &deployed{env: env, stage: stage}
-	if ls.gate.BakeTimeOr(defaultBakeTime(ls.production)) > 0 || ls.gate.EntryWaitOr() > 0 {
-		d.alarm = l.newGateAlarm(stage, stacks, env, ls.gate.Alarms)
+	if bake := ls.gate.BakeTimeOr(defaultBakeTime(ls.production)); bake > 0 || ls.gate.EntryWaitOr() > 0 {
+		d.alarm = l.newGateAlarm(stage, stacks, env, ls.gate, bake)
 	}
 	return d
 }

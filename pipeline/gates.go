@@ -37,6 +37,9 @@ type gateAlarm struct {
 	name    string
 	account string // empty: the pipeline's account
 	region  string // empty: the pipeline's region
+	// bakeName is the alarm the bake watches: name, or with
+	// Gate.MinRequests a composite of name and the traffic alarm.
+	bakeName string
 	// readerRole is the role the pipeline assumes to read an alarm in
 	// another account; empty in the pipeline's own account.
 	readerRole string
@@ -46,10 +49,20 @@ type gateAlarm struct {
 // the stage (but those marked monitoring.NotAGate) and the extra named alarms: the stage's gate is a single alarm,
 // in ALARM when any of them is. It is created in the stage's last stack
 // that holds an alarm, with a fixed name so the pipeline can refer to it.
-func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, env stages.Environment, extra []stages.AlarmName) gateAlarm {
+//
+// With gate.MinRequests and a bake time, the bake watches a second
+// composite alarm, "<gate>-bake": the gate or the traffic alarm of the
+// stage's first monitoring.ServiceMonitor (too few requests in the bake
+// time). The entry gate watches the first alone: an idle environment is
+// not an unhealthy one.
+func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, env stages.Environment, gate stages.Gate, bake time.Duration) gateAlarm {
 	var rules []awscloudwatch.IAlarmRule
+	var monitor *monitoring.ServiceMonitor
 	home := stacks[len(stacks)-1]
 	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if m, ok := c.(*monitoring.ServiceMonitor); ok && monitor == nil {
+			monitor = m
+		}
 		if _, isAlarm := c.(awscloudwatch.IAlarm); isAlarm && !monitoring.IsGate(c) {
 			continue
 		}
@@ -62,7 +75,7 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 			home = awscdk.Stack_Of(a)
 		}
 	}
-	for i, name := range extra {
+	for i, name := range gate.Alarms {
 		imported := awscloudwatch.Alarm_FromAlarmName(home, jsii.String("VelocityGateAlarm"+strconv.Itoa(i)), jsii.String(string(name)))
 		rules = append(rules, awscloudwatch.AlarmRule_FromAlarm(imported, awscloudwatch.AlarmState_ALARM))
 	}
@@ -73,12 +86,16 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 	}
 	pipelineStack := awscdk.Stack_Of(l)
 	g := gateAlarm{name: *pipelineStack.StackName() + "-" + env.Name + "-gate", account: env.Account, region: env.Region}
-	awscloudwatch.NewCompositeAlarm(home, jsii.String("VelocityGate"), &awscloudwatch.CompositeAlarmProps{
+	g.bakeName = g.name
+	health := awscloudwatch.NewCompositeAlarm(home, jsii.String("VelocityGate"), &awscloudwatch.CompositeAlarmProps{
 		CompositeAlarmName: jsii.String(g.name),
 		AlarmRule:          awscloudwatch.AlarmRule_AnyOf(rules...),
 		AlarmDescription: jsii.String("Gate of the Velocity line " + *pipelineStack.StackName() + " for " + env.Name +
 			": in ALARM when any alarm of the deployed service is. Before a deploy, ALARM holds the stage back (it fails if the alarm does not clear in time); while a deploy bakes, ALARM fails the stage (and rolls it back where rollback is on)."),
 	})
+	if bake > 0 && gate.MinRequests > 0 {
+		g.bakeName = l.newBakeGate(home, env, g.name, health, monitor, bake, gate.MinRequests)
+	}
 	if env.Account != "" && env.Account != *pipelineStack.Account() {
 		sum := sha256.Sum256([]byte(g.name))
 		roleName := "velocity-gate-reader-" + hex.EncodeToString(sum[:6])
@@ -87,13 +104,43 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 			Description: jsii.String("Lets the Velocity line " + *pipelineStack.StackName() + " read its gate alarm"),
 			AssumedBy:   awsiam.NewAccountPrincipal(pipelineStack.Account()),
 		})
+		readable := []*string{awscdk.Stack_Of(home).FormatArn(alarmArn(g.name, "", ""))}
+		if g.bakeName != g.name {
+			readable = append(readable, awscdk.Stack_Of(home).FormatArn(alarmArn(g.bakeName, "", "")))
+		}
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
-			Resources: jsii.Strings(*awscdk.Stack_Of(home).FormatArn(alarmArn(g.name, "", ""))),
+			Resources: &readable,
 		}))
 		g.readerRole = fmt.Sprintf("arn:%s:iam::%s:role/%s", *awscdk.Aws_PARTITION(), env.Account, roleName)
 	}
 	return g
+}
+
+// newBakeGate creates the composite alarm a bake by data watches: the
+// health gate, or too little traffic in the bake time. It returns its
+// name, or the health gate's (gate, its fixed name: the pipeline stack may
+// not refer to the stage's tokens) when the stage has no monitor that
+// counts requests (a synth error).
+func (l *AssemblyLine) newBakeGate(home awscdk.Stack, env stages.Environment, gate string, health awscloudwatch.CompositeAlarm, monitor *monitoring.ServiceMonitor, bake time.Duration, minRequests float64) string {
+	name := gate + "-bake"
+	if monitor == nil {
+		awscdk.Annotations_Of(l).AddError(jsii.String("velocity: Gate.MinRequests of stage " + env.Name +
+			" needs a monitoring.ServiceMonitor in the stage that watches an API, a load balancer or a Lambda function: it counts the requests"))
+		return gate
+	}
+	traffic := monitor.NewTrafficAlarm("VelocityTraffic", bake, minRequests)
+	if traffic == nil {
+		return gate // reported on the monitor
+	}
+	awscloudwatch.NewCompositeAlarm(home, jsii.String("VelocityBakeGate"), &awscloudwatch.CompositeAlarmProps{
+		CompositeAlarmName: jsii.String(name),
+		AlarmRule:          awscloudwatch.AlarmRule_AnyOf(awscloudwatch.AlarmRule_FromAlarm(health, awscloudwatch.AlarmState_ALARM), traffic),
+		AlarmDescription: jsii.String("Bake of the Velocity line " + *awscdk.Stack_Of(l).StackName() + " for " + env.Name +
+			": in ALARM when the gate is, or when the service served fewer than " + strconv.FormatFloat(minRequests, 'f', -1, 64) +
+			" requests in the bake time (" + strconv.Itoa(int(bake.Minutes())) + " minutes): a bake passes on data, not on silence."),
+	})
+	return name
 }
 
 func alarmArn(name, account, region string) *awscdk.ArnComponents {
@@ -134,10 +181,10 @@ func (l *AssemblyLine) addConditions(deploys []*lineStage, plan *stages.Plan) {
 				continue
 			}
 			if bake > 0 {
-				rules = append(rules, l.alarmRule("Bake-"+d.env.Name, d.alarm, bake, readable))
+				rules = append(rules, l.alarmRule("Bake-"+d.env.Name, d.alarm.bakeName, d.alarm, bake, readable))
 			}
 			if entry > 0 {
-				entryRules = append(entryRules, l.alarmRule("Healthy-"+d.env.Name, d.alarm, entry, readable))
+				entryRules = append(entryRules, l.alarmRule("Healthy-"+d.env.Name, d.alarm.name, d.alarm, entry, readable))
 			}
 		}
 		if len(rules) > 0 {
@@ -169,16 +216,17 @@ func (l *AssemblyLine) addConditions(deploys []*lineStage, plan *stages.Plan) {
 	}
 }
 
-// alarmRule is a CloudWatchAlarm rule on one environment's gate alarm:
-// it fails when the alarm is in ALARM and does not leave it within wait.
-// The pipeline's role may read the alarm (readable records the alarms it
-// already may), in another account through the alarm's reader role.
-func (l *AssemblyLine) alarmRule(name string, alarm gateAlarm, wait time.Duration, readable map[string]bool) map[string]interface{} {
+// alarmRule is a CloudWatchAlarm rule on the alarm named alarmName of one
+// environment's gate (its health or its bake alarm): it fails when the
+// alarm is in ALARM and does not leave it within wait. The pipeline's role
+// may read the alarm (readable records the alarms it already may), in
+// another account through the gate's reader role.
+func (l *AssemblyLine) alarmRule(name, alarmName string, alarm gateAlarm, wait time.Duration, readable map[string]bool) map[string]interface{} {
 	rule := map[string]interface{}{
 		"Name":       name,
 		"RuleTypeId": ruleType("CloudWatchAlarm"),
 		"Configuration": map[string]interface{}{
-			"AlarmName": alarm.name,
+			"AlarmName": alarmName,
 			"WaitTime":  strconv.Itoa(int(wait.Minutes())),
 		},
 	}
@@ -188,10 +236,10 @@ func (l *AssemblyLine) alarmRule(name string, alarm gateAlarm, wait time.Duratio
 	if alarm.readerRole != "" {
 		rule["RoleArn"] = alarm.readerRole
 	}
-	if readable[alarm.name] {
+	if readable[alarmName] {
 		return rule
 	}
-	readable[alarm.name] = true
+	readable[alarmName] = true
 	if alarm.readerRole != "" {
 		l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("sts:AssumeRole"), Resources: jsii.Strings(alarm.readerRole),
@@ -199,7 +247,7 @@ func (l *AssemblyLine) alarmRule(name string, alarm gateAlarm, wait time.Duratio
 	} else {
 		l.Pipeline.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
-			Resources: jsii.Strings(*awscdk.Stack_Of(l).FormatArn(alarmArn(alarm.name, alarm.account, alarm.region))),
+			Resources: jsii.Strings(*awscdk.Stack_Of(l).FormatArn(alarmArn(alarmName, alarm.account, alarm.region))),
 		}))
 	}
 	return rule

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
@@ -331,5 +332,68 @@ func TestConditionsFollowTheirStage(t *testing.T) {
 	}
 	if got := compact(production["OnFailure"]); got != `{"Result":"ROLLBACK"}` {
 		t.Errorf("production OnFailure = %s", got)
+	}
+}
+
+// monitoredApp is a stage whose service monitor watches one function.
+func monitoredApp(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
+	stage := bucketApp(scope, id, env)
+	stack := stages.Stacks(stage)[0]
+	m := monitoring.NewServiceMonitor(stack, "Monitor", &monitoring.ServiceMonitorProps{Name: "orders", NoDashboard: true})
+	fn := awslambda.Function_FromFunctionName(stack, jsii.String("Fn"), jsii.String("orders"))
+	m.MonitorLambda(fn, awscdk.Duration_Seconds(jsii.Number(10)), nil)
+	return stage
+}
+
+// TestBakeByData checks that with Gate.MinRequests the bake also needs
+// the requests, through a traffic alarm over the bake time in a composite
+// of its own, and that the entry gate does not wait on it.
+func TestBakeByData(t *testing.T) {
+	tpl, line, _ := synth(t, pipeline.Props{App: monitoredApp,
+		Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{MinRequests: 30}}})
+	staging := stageJSON(t, tpl, "Staging")
+	if got := compact(staging["OnSuccess"]); !strings.Contains(got, `"AlarmName":"Pipe-Staging-gate-bake","WaitTime":"5"`) {
+		t.Errorf("staging OnSuccess = %s, want a bake on Pipe-Staging-gate-bake", got)
+	}
+	if got := compact(staging["BeforeEntry"]); !strings.Contains(got, `"AlarmName":"Pipe-Staging-gate"`) || strings.Contains(got, "-bake") {
+		t.Errorf("staging BeforeEntry = %s, want the health gate only", got)
+	}
+	service := cdktest.Template(t, stages.Stacks(line.Staging)[0])
+	cdktest.Check(t, func() {
+		service.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
+			"Namespace": "AWS/Lambda", "MetricName": "Invocations", "Statistic": "Sum", "Period": 300,
+			"Threshold": 30, "ComparisonOperator": "LessThanThreshold", "EvaluationPeriods": 1, "TreatMissingData": "breaching",
+		})
+		service.HasResourceProperties(jsii.String("AWS::CloudWatch::CompositeAlarm"), map[string]interface{}{
+			"AlarmName": "Pipe-Staging-gate-bake",
+		})
+	})
+	// The traffic alarm is not in the health gate.
+	for _, r := range cdktest.Resources(t, service, "AWS::CloudWatch::CompositeAlarm") {
+		props := r["Properties"].(map[string]interface{})
+		rule := compact(props["AlarmRule"])
+		traffic := strings.Contains(rule, "VelocityTraffic")
+		if bake := props["AlarmName"] == "Pipe-Staging-gate-bake"; bake != traffic {
+			t.Errorf("composite %v: rule %s", props["AlarmName"], rule)
+		}
+	}
+	raw := compact(cdktest.JSON(t, tpl))
+	if !strings.Contains(raw, `:alarm:Pipe-Staging-gate-bake`) || !strings.Contains(raw, `:alarm:Pipe-Staging-gate"`) {
+		t.Errorf("the pipeline may not read both alarms")
+	}
+}
+
+// TestBakeByDataNeedsAMonitor checks that MinRequests without a service
+// monitor that counts requests is a synth error, not a bake on silence.
+func TestBakeByDataNeedsAMonitor(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Pipe"), nil)
+	cdktest.Check(t, func() {
+		pipeline.New(stack, "Line", &pipeline.Props{App: alarmedApp,
+			Staging: &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{MinRequests: 30}}})
+	})
+	errs := strings.Join(cdktest.Errors(t, stack), "\n")
+	if !strings.Contains(errs, "Gate.MinRequests of stage Staging needs a monitoring.ServiceMonitor") {
+		t.Errorf("errors = %s", errs)
 	}
 }

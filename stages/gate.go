@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -25,6 +26,17 @@ type Gate struct {
 	// execution (OnFailure ROLLBACK). Default: on in production, off in
 	// staging, where a failure stops the line instead.
 	Rollback Setting
+	// MinRequests makes the bake a bake by data: the stage passes its
+	// bake only if the service served at least this many requests during
+	// the bake time, so an idle service does not pass because nothing
+	// happened. The requests are those the stage's monitoring.ServiceMonitor
+	// counts at the service's front door (its API or load balancer; else
+	// its first Lambda function's invocations), through an alarm the line
+	// adds to the bake (ServiceMonitor.NewTrafficAlarm), not to the entry
+	// gate. A whole number; 0 keeps the default, off: until the line sends
+	// synthetic traffic of its own, a service without users at night would
+	// fail every night-time bake.
+	MinRequests float64
 	// EntryWait is how long the stage waits before it deploys while an
 	// environment's gate alarm is in ALARM: a line does not pile a change
 	// onto an incident. If the alarm is still in ALARM when the wait ends,
@@ -64,6 +76,11 @@ const DefaultEntryWait = 10 * time.Minute
 func (g *Gate) validate(ps *Problems) {
 	if b := g.BakeTime; b != NoBakeTime && (b < 0 || b > maxBakeTime || b%time.Minute != 0) {
 		ps.Add("BakeTime", b.String(), "whole minutes up to 3h, 0 for the default, or stages.NoBakeTime to turn the gate off")
+	}
+	if m := g.MinRequests; math.IsNaN(m) || m < 0 || m != math.Trunc(m) || m > 1e9 {
+		ps.Add("MinRequests", fmt.Sprint(m), "a whole number of requests (0 for none), at most 1e9")
+	} else if m > 0 && g.BakeTime == NoBakeTime {
+		ps.Add("MinRequests", fmt.Sprint(m), "no MinRequests with NoBakeTime: the requests are counted during the bake time")
 	}
 	if w := g.EntryWait; w != NoEntryGate && (w < 0 || w > maxBakeTime || w%time.Minute != 0) {
 		ps.Add("EntryWait", w.String(), "whole minutes up to 3h, 0 for the default (10 minutes), or stages.NoEntryGate to turn the entry check off")
