@@ -6,8 +6,9 @@
 //
 //   - before: the service as built;
 //   - same: the same service again (a deploy that changed nothing);
-//   - slower: the same service deployed with GOMAXPROCS=1, a
-//     configuration change that halves the CPUs it may use.
+//   - slower: the same service while two busy processes take the
+//     machine's CPUs from it, as a change that burns CPU on every request
+//     would.
 //
 // Run it from the repository root; it writes testdata/recorded.json:
 //
@@ -42,8 +43,11 @@ func main() {
 	check(build.Run())
 
 	out := map[string][]float64{}
-	for _, run := range []struct{ name, gomaxprocs string }{{"before", ""}, {"same", ""}, {"slower", "1"}} {
-		out[run.name] = record(bin, run.gomaxprocs)
+	for _, run := range []struct {
+		name string
+		busy int
+	}{{"before", 0}, {"same", 0}, {"slower", 2}} {
+		out[run.name] = record(bin, run.busy)
 		fmt.Fprintf(os.Stderr, "%s: %v\n", run.name, out[run.name])
 	}
 	raw, err := json.MarshalIndent(out, "", "  ")
@@ -53,17 +57,19 @@ func main() {
 
 // record starts the service and returns its p90 latency in milliseconds
 // for each second of load.
-func record(bin, gomaxprocs string) []float64 {
+func record(bin string, busy int) []float64 {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "LISTEN_HOST=127.0.0.1")
-	if gomaxprocs != "" {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+gomaxprocs)
-	}
 	check(cmd.Start())
+	for range busy {
+		spin := exec.Command("sh", "-c", "while :; do :; done")
+		check(spin.Start())
+		defer func() { _ = spin.Process.Kill(); _ = spin.Wait() }()
+	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	url := fmt.Sprintf("http://127.0.0.1:%d/20", port)
 	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
