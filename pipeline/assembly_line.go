@@ -42,6 +42,9 @@ type AssemblyLine struct {
 	Alerts *monitoring.Alerts
 	// Monitor watches the line; nil with NoMonitoring.
 	Monitor *monitoring.LineMonitor
+	// Analysis is the canary analysis of the deploy stages; nil when no
+	// stage has it (Gate.CanaryAnalysis).
+	Analysis *monitoring.CanaryAnalysis
 
 	diagram string
 	// environments are the places the line deploys to, for the checks of
@@ -185,6 +188,7 @@ func (l *AssemblyLine) build(p Props) {
 	}
 	built := stages.NewBuilt(l.Pipeline, firstStage)
 	plan.Wire(built)
+	l.addCanaryAnalysis(steps)
 	l.addConditions(steps, plan)
 	if !p.NoMonitoring {
 		l.monitor(steps)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
+	"github.com/velocity-cdk/velocity/nag"
 	"github.com/velocity-cdk/velocity/stages"
 )
 
@@ -112,6 +113,20 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 			Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
 			Resources: &readable,
 		}))
+		if gate.AnalysisWindowOr() > 0 {
+			// The canary analysis reads the alarms under the gate (the
+			// team's, by names it does not know) and their metrics.
+			role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("cloudwatch:DescribeAlarms"),
+				Resources: jsii.Strings(*awscdk.Stack_Of(home).FormatArn(alarmArn("*", "", ""))),
+			}))
+			role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("cloudwatch:GetMetricData"), Resources: jsii.Strings("*"),
+			}))
+			nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM5",
+				AppliesTo: []string{"Resource::*", nag.Regex(`^Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:\*$`)},
+				Reason:    "The line's canary analysis reads the alarms under the gate, whose names are the team's, and their metrics (cloudwatch:GetMetricData has no resource-level permissions)."})
+		}
 		g.readerRole = fmt.Sprintf("arn:%s:iam::%s:role/%s", *awscdk.Aws_PARTITION(), env.Account, roleName)
 	}
 	return g

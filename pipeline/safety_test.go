@@ -278,6 +278,19 @@ func TestWaves(t *testing.T) {
 			t.Errorf("Everywhere OnSuccess lacks %s: %s", want, everywhere)
 		}
 	}
+	// One canary analysis per environment of the wave, each reading its
+	// own region and account, through the account's reader role.
+	analyses := map[string]string{}
+	for _, a := range findStage(t, st, "Everywhere").Actions {
+		if a.Provider == "Lambda" {
+			analyses[a.Name] = strings.ReplaceAll(compact(a.Configuration["UserParameters"]), `\"`, `"`)
+		}
+	}
+	if us, ap := analyses["CanaryAnalysis-US"], analyses["CanaryAnalysis-AP"]; len(analyses) != 2 ||
+		!strings.Contains(us, `"region":"us-east-1"`) || !strings.Contains(us, `:iam::111111111111:role/velocity-gate-reader-`) ||
+		!strings.Contains(ap, `"region":"ap-southeast-2"`) || !strings.Contains(ap, `:iam::222222222222:role/velocity-gate-reader-`) {
+		t.Errorf("Everywhere analyses = %v", analyses)
+	}
 	var checks []string
 	for _, a := range findStage(t, st, "Staging").Actions {
 		if strings.HasSuffix(a.Name, ".Confirm") {
@@ -292,6 +305,11 @@ func TestWaves(t *testing.T) {
 	cdktest.Check(t, func() {
 		reader.HasResourceProperties(jsii.String("AWS::IAM::Role"), map[string]interface{}{
 			"RoleName": assertions.Match_StringLikeRegexp(jsii.String("^velocity-gate-reader-")),
+		})
+		// ... and may read the metrics the canary analysis compares.
+		reader.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]interface{}{
+			"PolicyDocument": map[string]interface{}{"Statement": assertions.Match_ArrayWith(&[]interface{}{
+				map[string]interface{}{"Action": "cloudwatch:GetMetricData", "Effect": "Allow", "Resource": "*"}})},
 		})
 	})
 }
@@ -396,4 +414,50 @@ func TestBakeByDataNeedsAMonitor(t *testing.T) {
 	if !strings.Contains(errs, "Gate.MinRequests of stage Staging needs a monitoring.ServiceMonitor") {
 		t.Errorf("errors = %s", errs)
 	}
+}
+
+// TestCanaryAnalysis checks that every deploy stage ends with the canary
+// analysis of each environment (after its deploys and tests), with the
+// stage's window, and that a gate can turn it off.
+func TestCanaryAnalysis(t *testing.T) {
+	tpl, _, _ := synth(t, pipeline.Props{App: alarmedApp,
+		Staging:    &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{AnalysisWindow: 20 * time.Minute}},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{CanaryAnalysis: stages.Disabled}},
+	})
+	analyses := func(stage string) map[string]map[string]interface{} {
+		out := map[string]map[string]interface{}{}
+		last := 0.0
+		for _, a := range stageJSON(t, tpl, stage)["Actions"].([]interface{}) {
+			action := a.(map[string]interface{})
+			order, _ := action["RunOrder"].(float64)
+			if provider := action["ActionTypeId"].(map[string]interface{})["Provider"]; provider == "Lambda" {
+				var params map[string]interface{}
+				if err := json.Unmarshal([]byte(action["Configuration"].(map[string]interface{})["UserParameters"].(string)), &params); err != nil {
+					t.Fatalf("%s: UserParameters: %v", stage, err)
+				}
+				params["runOrder"] = order
+				out[action["Name"].(string)] = params
+			} else {
+				last = max(last, order)
+			}
+		}
+		for name, p := range out {
+			if p["runOrder"].(float64) <= last {
+				t.Errorf("%s: %s runs at %v, not after the stage's other actions (%v)", stage, name, p["runOrder"], last)
+			}
+		}
+		return out
+	}
+	staging := analyses("Staging")
+	if a := staging["CanaryAnalysis"]; a == nil || a["alarm"] != "Pipe-Staging-gate" || a["windowMinutes"] != 20.0 || a["stage"] != "Staging" || a["action"] != "CanaryAnalysis" {
+		t.Errorf("staging analysis = %v", staging)
+	}
+	if production := analyses("Production"); len(production) != 0 {
+		t.Errorf("production analyses = %v, want none (CanaryAnalysis Disabled)", production)
+	}
+	cdktest.Check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]interface{}{
+			"Description": assertions.Match_StringLikeRegexp(jsii.String("Mann-Whitney")), "Timeout": 90, "Architectures": []interface{}{"arm64"},
+		})
+	})
 }

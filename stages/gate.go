@@ -37,6 +37,21 @@ type Gate struct {
 	// synthetic traffic of its own, a service without users at night would
 	// fail every night-time bake.
 	MinRequests float64
+	// CanaryAnalysis, at the end of the stage (after its deploys and
+	// tests, before the bake), compares the deployed service's metrics
+	// with those before the deploy, and fails the stage (rolling it back
+	// where rollback is on) when one got significantly worse: a
+	// one-sided Mann-Whitney U test at 1 % on 1-minute datapoints of every
+	// alarm under the environment's gate, and a worsening of at least 10 %
+	// (package monitoring/analysis). A gate alarm in ALARM during the
+	// window fails the stage at once; a metric without enough data (an
+	// idle service) is reported, not failed. Default: on (a Lambda invoke
+	// action of monitoring.CanaryAnalysis).
+	CanaryAnalysis Setting
+	// AnalysisWindow is how long the analysis watches after the deploy,
+	// compared with as long before it. Whole minutes from 8 (the test
+	// needs 8 datapoints a side) to 50; 0 keeps the default, 10 minutes.
+	AnalysisWindow time.Duration
 	// EntryWait is how long the stage waits before it deploys while an
 	// environment's gate alarm is in ALARM: a line does not pile a change
 	// onto an incident. If the alarm is still in ALARM when the wait ends,
@@ -85,6 +100,10 @@ func (g *Gate) validate(ps *Problems) {
 	if w := g.EntryWait; w != NoEntryGate && (w < 0 || w > maxBakeTime || w%time.Minute != 0) {
 		ps.Add("EntryWait", w.String(), "whole minutes up to 3h, 0 for the default (10 minutes), or stages.NoEntryGate to turn the entry check off")
 	}
+	g.CanaryAnalysis.validate("CanaryAnalysis", ps)
+	if w := g.AnalysisWindow; w != 0 && (w < MinAnalysisWindow || w > MaxAnalysisWindow || w%time.Minute != 0) {
+		ps.Add("AnalysisWindow", w.String(), "whole minutes from 8m to 50m, or 0 for the default (10 minutes)")
+	}
 	g.Rollback.validate("Rollback", ps)
 	for i, a := range g.Alarms {
 		name := string(a)
@@ -114,6 +133,26 @@ func (g *Gate) BakeTimeOr(def time.Duration) time.Duration {
 		return 0
 	}
 	return g.BakeTime
+}
+
+// Canary analysis windows: analysis.Judge needs 8 datapoints a side, and
+// CodePipeline gives a Lambda action an hour.
+const (
+	MinAnalysisWindow     = 8 * time.Minute
+	MaxAnalysisWindow     = 50 * time.Minute
+	DefaultAnalysisWindow = 10 * time.Minute
+)
+
+// AnalysisWindowOr returns the canary analysis window, 0 when the analysis
+// is off.
+func (g *Gate) AnalysisWindowOr() time.Duration {
+	switch {
+	case !g.CanaryAnalysis.Or(true):
+		return 0
+	case g.AnalysisWindow == 0:
+		return DefaultAnalysisWindow
+	}
+	return g.AnalysisWindow
 }
 
 // EntryWaitOr returns how long the stage waits for its environments to

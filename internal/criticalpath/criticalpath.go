@@ -51,10 +51,18 @@ func Of(template map[string]interface{}) (Path, error) {
 	for _, s := range stages {
 		stage, _ := s.(map[string]interface{})
 		for _, order := range runOrders(stage) {
-			path.Steps++
 			providers := map[string]bool{}
+			waits := 0
 			for _, a := range order {
 				providers[a.provider] = true
+				if a.analysisMinutes > 0 {
+					waits++
+				}
+			}
+			// A run order of canary analyses only is a wait on purpose,
+			// like the bake after it: the lead-time model lists both apart.
+			if waits < len(order) {
+				path.Steps++
 			}
 			if providers["CodeBuild"] {
 				path.CodeBuildJobs++

@@ -1,7 +1,9 @@
 package criticalpath
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,9 +150,10 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 		}
 		for _, order := range orders {
 			var slowest cost
-			slowestName, approvals := "", 0
+			slowestName, approvals, bake := "", 0, 0.0
 			for _, a := range order {
 				c := actionCost(name, a, testsBeside)
+				bake = max(bake, c.bake)
 				if c.total() > slowest.total() || slowestName == "" {
 					slowest, slowestName = c, a.name
 				}
@@ -164,6 +167,7 @@ func LeadTime(template map[string]interface{}, scenario Scenario) (Estimate, err
 				e.CodeBuildJobs++
 			}
 			e.Approvals += approvals
+			e.BakeMinutes += bake / 60
 			e.Path = append(e.Path, fmt.Sprintf("%s/%s (%gs, %gs overhead)", name, slowestName, slowest.total(), slowest.overhead))
 		}
 	}
@@ -287,7 +291,13 @@ func bakeMinutes(stage map[string]interface{}) float64 {
 // pipelineAction is what the model reads of one action.
 type pipelineAction struct {
 	name, category, provider, mode string
+	// analysisMinutes is the window of a canary analysis action.
+	analysisMinutes float64
 }
+
+// analysisWindow finds the windowMinutes of a canary analysis action's
+// UserParameters (a JSON string, or one CloudFormation joins).
+var analysisWindow = regexp.MustCompile(`windowMinutes\\?":\s*(\d+)`)
 
 // runOrders returns the stage's actions grouped by run order, in order.
 func runOrders(stage map[string]interface{}) [][]pipelineAction {
@@ -306,6 +316,11 @@ func runOrders(stage map[string]interface{}) [][]pipelineAction {
 		pa.category, _ = typ["Category"].(string)
 		pa.provider, _ = typ["Provider"].(string)
 		pa.mode, _ = config["ActionMode"].(string)
+		if raw, err := json.Marshal(config["UserParameters"]); err == nil {
+			if m := analysisWindow.FindSubmatch(raw); m != nil {
+				pa.analysisMinutes, _ = strconv.ParseFloat(string(m[1]), 64)
+			}
+		}
 		byOrder[order] = append(byOrder[order], pa)
 	}
 	var orders []int
@@ -324,7 +339,9 @@ func runOrders(stage map[string]interface{}) [][]pipelineAction {
 // team's own work, and whether it is a CodeBuild job or waits for a person.
 type cost struct {
 	overhead, work float64
-	job, approval  bool
+	// bake is a wait on purpose, listed apart: the canary analysis window.
+	bake          float64
+	job, approval bool
 }
 
 func (c cost) total() float64 { return c.overhead + c.work }
@@ -362,6 +379,11 @@ func actionCost(stage string, a pipelineAction, testsBeside bool) cost {
 			return cost{overhead: ChangeSetCreation.Seconds}
 		}
 		return cost{work: TeamDeployWork.Seconds}
+	case "Lambda":
+		if strings.HasPrefix(a.name, "CanaryAnalysis") {
+			return cost{bake: a.analysisMinutes * 60}
+		}
+		return cost{}
 	case "Manual":
 		if strings.HasPrefix(a.name, "PermissionsCheck") || strings.HasSuffix(a.name, "SecurityCheck") {
 			return cost{overhead: AutoApproval.Seconds} // approved by CDK Pipelines when nothing broadens

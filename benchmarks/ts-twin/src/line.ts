@@ -24,6 +24,7 @@ import { regex, Rule, suppress } from './nag';
 import { isGate, newAlerts } from './monitoring';
 import { assetPublishingDefaults, BUILD_IMAGE, CDK_ASSETS_INSTALL, CDK_CLI_VERSION, GO_CACHE_PATHS, goModRuntime, NODE_RUNTIME,
   pinPermissionsChecks, selfMutationDefaults } from './jobs';
+import { addCanaryAnalysis } from './canary_analysis';
 import { addSecurityChecks } from './security';
 import { addUnitTests } from './unit_tests';
 import { assetDir, newServiceStage } from './service';
@@ -165,6 +166,9 @@ export function newAssemblyLine(stack: Stack, id: string, example: string): Cons
   });
   new CfnOutput(line, 'SourceBucketName', { description: 'Upload the source zip here as source.zip to start the line', value: sourceBucket.bucketName });
 
+  const analysisErrors = addCanaryAnalysis(line, pipeline, [staging, production]);
+  analysisErrors.addAlarmAction(new cwactions.SnsAction(alertsTopic));
+  analysisErrors.addOkAction(new cwactions.SnsAction(alertsTopic));
   addGates(stack, pipeline, [staging, production]);
   addUnitTests(line, pipeline, key, line.node.findChild('UnitTests') as codebuild.ReportGroup, GO_ENV, unitTests);
   addSecurityChecks(line, pipeline, key, artifacts, GO_ENV);
