@@ -56,9 +56,10 @@ func TestDefaultExampleShape(t *testing.T) {
 		}
 	}
 	got := strings.Join(order, " ")
-	// Build: the Build job, its unit tests and four security checks.
+	// Build: the Build job, its unit tests and four security checks; each
+	// deploy stage ends with its canary analysis (a Lambda invoke action).
 	want := "Source:S3 Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild Build:CodeBuild UpdatePipeline:CodeBuild"
-	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CodeBuild Staging:CodeBuild Staging:Manual Production:CloudFormation") {
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Staging:CloudFormation Staging:CodeBuild Staging:CodeBuild Staging:Manual Staging:Lambda Production:CloudFormation Production:Lambda") {
 		t.Errorf("actions = %s", got)
 	}
 }

@@ -266,6 +266,15 @@ var allowList = []allowance{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^InstanceRoleDefaultPolicy` + hash + `$`),
 		Actions: []string{"elasticloadbalancing:DescribeTargetHealth", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
 		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group, and Session Manager (instead of SSH) opens its channels; Elastic Load Balancing's Describe* actions and Session Manager's ssmmessages actions support no resource-level permissions",
+	},	{
+		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^LineCanaryAnalysisRoleDefaultPolicy` + hash + `$`),
+		Actions: []string{"codepipeline:PutJobSuccessResult", "codepipeline:PutJobFailureResult", "cloudwatch:GetMetricData"},
+		Reason:  "the line's canary analysis function reports its verdict on a CodePipeline job (aws-cdk-lib grants it for a Lambda invoke action) and reads the metrics it compares; neither CodePipeline's job results nor cloudwatch:GetMetricData support resource-level permissions",
+	},
+	{
+		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^LinePipeline[A-Za-z0-9]*CanaryAnalysis[A-Za-z0-9]*CodePipelineActionRoleDefaultPolicy` + hash + `$`),
+		Actions: []string{"lambda:ListFunctions"},
+		Reason:  "aws-cdk-lib's role for the canary analysis action, a Lambda invoke action; lambda:ListFunctions supports no resource-level permissions (the invoke itself is granted on the function)",
 	},
 }
 
