@@ -9,9 +9,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/monitoring"
@@ -59,10 +63,19 @@ type gateAlarm struct {
 func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, env stages.Environment, gate stages.Gate, bake time.Duration) gateAlarm {
 	var rules []awscloudwatch.IAlarmRule
 	var monitor *monitoring.ServiceMonitor
+	var endpoint awscdk.CfnOutput
+	endpointDepth := 0
 	home := stacks[len(stacks)-1]
 	for _, c := range *stage.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if m, ok := c.(*monitoring.ServiceMonitor); ok && monitor == nil {
 			monitor = m
+		}
+		// The team's Endpoint output, the one nearest its stack (as the
+		// acceptance tests take it).
+		if out, ok := c.(awscdk.CfnOutput); ok && *out.Node().Id() == "Endpoint" {
+			if depth := strings.Count(*out.Node().Path(), "/"); endpoint == nil || depth < endpointDepth {
+				endpoint, endpointDepth = out, depth
+			}
 		}
 		if _, isAlarm := c.(awscloudwatch.IAlarm); isAlarm && !monitoring.IsGate(c) {
 			continue
@@ -74,6 +87,11 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 		case awscloudwatch.CompositeAlarm:
 			rules = append(rules, a)
 			home = awscdk.Stack_Of(a)
+		}
+	}
+	if !gate.Synthetic.Off && endpoint != nil {
+		for _, a := range l.newSyntheticTraffic(endpoint, monitor, gate.Synthetic, env) {
+			rules = append(rules, a)
 		}
 	}
 	for i, name := range gate.Alarms {
@@ -130,6 +148,43 @@ func (l *AssemblyLine) newGateAlarm(stage awscdk.Stage, stacks []awscdk.Stack, e
 		g.readerRole = fmt.Sprintf("arn:%s:iam::%s:role/%s", *awscdk.Aws_PARTITION(), env.Account, roleName)
 	}
 	return g
+}
+
+// newSyntheticTraffic sends the line's own requests to the stage's
+// endpoint: a canary in the endpoint's stack, watched by the stage's
+// service monitor, whose alarms it returns for the gate.
+func (l *AssemblyLine) newSyntheticTraffic(endpoint awscdk.CfnOutput, monitor *monitoring.ServiceMonitor, s stages.SyntheticTraffic, env stages.Environment) []awscloudwatch.Alarm {
+	url, ok := endpoint.Value().(string)
+	if !ok {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:synthetic-traffic-endpoint"),
+			jsii.String("The Endpoint output of stage "+env.Name+" is not a string, so the line sends it no synthetic traffic; set Gate.Synthetic.Off to say so."), nil)
+		return nil
+	}
+	canary := monitoring.NewSyntheticTraffic(awscdk.Stack_Of(endpoint), "VelocitySyntheticTraffic", &monitoring.SyntheticTrafficProps{
+		Endpoint: jsii.String(url), Paths: s.Paths, Every: s.Every})
+	if canary == nil {
+		return nil // reported by NewSyntheticTraffic
+	}
+	waitForTheService(canary)
+	if monitor == nil {
+		awscdk.Annotations_Of(l).AddWarningV2(jsii.String("velocity:synthetic-traffic-unwatched"),
+			jsii.String("Stage "+env.Name+" gets synthetic traffic but has no monitoring.ServiceMonitor, so no alarm watches the canary and its failures do not hold up a deploy."), nil)
+		return nil
+	}
+	return monitor.MonitorCanary(canary, nil)
+}
+
+// waitForTheService makes the canary start only once the compute of its
+// stack (ECS services, Auto Scaling groups, EC2 instances, Lambda functions
+// and aliases) is in place: on a first deploy, runs against a service that
+// is not up yet would put the gate in ALARM before the bake began.
+func waitForTheService(canary constructs.IConstruct) {
+	for _, c := range *awscdk.Stack_Of(canary).Node().Children() {
+		switch c.(type) {
+		case awsecs.BaseService, awsautoscaling.AutoScalingGroup, awsec2.Instance, awslambda.IFunction:
+			canary.Node().AddDependency(c)
+		}
+	}
 }
 
 // newBakeGate creates the composite alarm a bake by data watches: the

@@ -461,3 +461,43 @@ func TestCanaryAnalysis(t *testing.T) {
 		})
 	})
 }
+
+// TestSyntheticTraffic checks that a stage with an Endpoint output gets a
+// canary that requests it, watched by the stage's service monitor and part
+// of the gate, and that Synthetic.Off leaves it out.
+func TestSyntheticTraffic(t *testing.T) {
+	_, line, _ := synth(t, pipeline.Props{App: monitoredApp,
+		Staging:    &stages.Deploy{Environment: stages.Environment{Name: "Staging"}, Gate: stages.Gate{Synthetic: stages.SyntheticTraffic{Paths: []string{"health", "20"}, Every: time.Minute}}},
+		Production: &stages.Deploy{Environment: stages.Environment{Name: "Production"}, Gate: stages.Gate{Synthetic: stages.SyntheticTraffic{Off: true}}},
+	})
+	staging := cdktest.Template(t, stages.Stacks(line.Staging)[0])
+	cdktest.Check(t, func() {
+		staging.HasResourceProperties(jsii.String("AWS::Synthetics::Canary"), map[string]interface{}{
+			"RunConfig": assertions.Match_ObjectLike(&map[string]interface{}{
+				"EnvironmentVariables": map[string]interface{}{"ENDPOINT": "https://example.com/", "PATHS": "health,20"},
+			}),
+			"Schedule": assertions.Match_ObjectLike(&map[string]interface{}{"Expression": "rate(1 minute)"}),
+			"Code":     assertions.Match_ObjectLike(&map[string]interface{}{"Handler": "velocity-probe.handler"}),
+		})
+		staging.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]interface{}{
+			"Namespace": "CloudWatchSynthetics", "MetricName": "SuccessPercent", "TreatMissingData": "breaching",
+		})
+	})
+	var gate string
+	for _, r := range cdktest.Resources(t, staging, "AWS::CloudWatch::CompositeAlarm") {
+		gate = compact(r["Properties"].(map[string]interface{})["AlarmRule"])
+	}
+	var canaryAlarm string
+	for id, r := range cdktest.Resources(t, staging, "AWS::CloudWatch::Alarm") {
+		if r["Properties"].(map[string]interface{})["MetricName"] == "SuccessPercent" {
+			canaryAlarm = id
+		}
+	}
+	if canaryAlarm == "" || !strings.Contains(gate, canaryAlarm) {
+		t.Errorf("gate rule %s does not watch the canary's alarm %q", gate, canaryAlarm)
+	}
+	production := cdktest.Template(t, stages.Stacks(line.Production)[0])
+	if n := len(cdktest.Resources(t, production, "AWS::Synthetics::Canary")); n != 0 {
+		t.Errorf("production has %d canaries with Synthetic.Off", n)
+	}
+}

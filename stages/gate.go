@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/velocity-cdk/velocity/monitoring"
 )
 
 // Gate holds the safety settings of a deploy stage, shared by Deploy and
@@ -33,10 +35,21 @@ type Gate struct {
 	// counts at the service's front door (its API or load balancer; else
 	// its first Lambda function's invocations), through an alarm the line
 	// adds to the bake (ServiceMonitor.NewTrafficAlarm), not to the entry
-	// gate. A whole number; 0 keeps the default, off: until the line sends
-	// synthetic traffic of its own, a service without users at night would
-	// fail every night-time bake.
+	// gate. A whole number; 0 keeps the default, off: the synthetic
+	// traffic (Synthetic) already gives the alarms data around the clock,
+	// and how much real traffic a bake must see is the team's call (a
+	// one-box wave is where it matters most).
 	MinRequests float64
+	// Synthetic is the line's own traffic to each environment: a
+	// CloudWatch Synthetics canary in the stack of the stage's "Endpoint"
+	// output requests its paths on a schedule (monitoring.
+	// NewSyntheticTraffic), so that the service's alarms, a bake's
+	// MinRequests and the canary analysis have data when no user is
+	// around; the canary's SuccessPercent alarm, made by the stage's
+	// monitoring.ServiceMonitor, joins the gate. Default: on for every
+	// stage with an Endpoint output, GET "health" every 5 minutes;
+	// Synthetic.Off turns it off.
+	Synthetic SyntheticTraffic
 	// CanaryAnalysis, at the end of the stage (after its deploys and
 	// tests, before the bake), compares the deployed service's metrics
 	// with those before the deploy, and fails the stage (rolling it back
@@ -79,6 +92,22 @@ const NoBakeTime time.Duration = -1
 
 const maxBakeTime = 3 * time.Hour
 
+// SyntheticTraffic configures the line's own requests to an environment
+// (Gate.Synthetic). The zero value is the default: on, GET "health" every
+// 5 minutes.
+type SyntheticTraffic struct {
+	// Off turns the synthetic traffic off.
+	Off bool
+	// Paths are requested in order, relative to the Endpoint output, once
+	// each per run; the run fails on any answer but 2xx. Default:
+	// "health".
+	Paths []string
+	// Every is how often: whole minutes from 1 to 5 (the canary's alarm
+	// needs a run in every 5 minutes); 0 keeps the default, 5 minutes.
+	// CloudWatch Synthetics bills each run.
+	Every time.Duration
+}
+
 // NoEntryGate, as Gate.EntryWait, turns the entry check off: the stage
 // deploys even into an environment in alarm. (An EntryWait of 0 keeps the
 // default.)
@@ -99,6 +128,9 @@ func (g *Gate) validate(ps *Problems) {
 	}
 	if w := g.EntryWait; w != NoEntryGate && (w < 0 || w > maxBakeTime || w%time.Minute != 0) {
 		ps.Add("EntryWait", w.String(), "whole minutes up to 3h, 0 for the default (10 minutes), or stages.NoEntryGate to turn the entry check off")
+	}
+	for _, p := range monitoring.SyntheticProblems(g.Synthetic.Paths, g.Synthetic.Every) {
+		ps.Add("Synthetic."+p.Prop, p.Value, p.Want)
 	}
 	g.CanaryAnalysis.validate("CanaryAnalysis", ps)
 	if w := g.AnalysisWindow; w != 0 && (w < MinAnalysisWindow || w > MaxAnalysisWindow || w%time.Minute != 0) {

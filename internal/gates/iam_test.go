@@ -267,6 +267,17 @@ var allowList = []allowance{
 		Actions: []string{"elasticloadbalancing:DescribeTargetHealth", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
 		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group, and Session Manager (instead of SSH) opens its channels; Elastic Load Balancing's Describe* actions and Session Manager's ssmmessages actions support no resource-level permissions",
 	},	{
+		Type: "AWS::IAM::Role", ID: regexp.MustCompile(`^VelocitySyntheticTrafficServiceRole` + hash + `$`),
+		Actions:   []string{"cloudwatch:PutMetricData"},
+		Condition: regexp.MustCompile(`^\{"StringEquals":\{"cloudwatch:namespace":"CloudWatchSynthetics"\}\}$`),
+		Reason:    "aws-cdk-lib's role for the line's synthetic traffic canary publishes its run metrics, in the CloudWatchSynthetics namespace only (the condition); cloudwatch:PutMetricData supports no resource-level permissions",
+	},
+	{
+		Type: "AWS::IAM::Role", ID: regexp.MustCompile(`^VelocitySyntheticTrafficServiceRole` + hash + `$`),
+		Actions: []string{"s3:ListAllMyBuckets"},
+		Reason:  "aws-cdk-lib's role for the line's synthetic traffic canary: the Synthetics runtime lists the account's buckets (names only) before it writes its artifacts; s3:ListAllMyBuckets supports no resource-level permissions",
+	},
+	{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^LineCanaryAnalysisRoleDefaultPolicy` + hash + `$`),
 		Actions: []string{"codepipeline:PutJobSuccessResult", "codepipeline:PutJobFailureResult", "cloudwatch:GetMetricData"},
 		Reason:  "the line's canary analysis function reports its verdict on a CodePipeline job (aws-cdk-lib grants it for a Lambda invoke action) and reads the metrics it compares; neither CodePipeline's job results nor cloudwatch:GetMetricData support resource-level permissions",

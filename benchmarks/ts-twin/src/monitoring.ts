@@ -4,6 +4,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -73,6 +74,9 @@ interface AlarmSpec {
   threshold: number;
   description: string;
   notAGate?: string;
+  // Defaults: greater than the threshold; missing data not breaching.
+  below?: boolean;
+  missingBreaches?: boolean;
 }
 interface Line { metric?: MetricSpec; math?: AlarmSpec['math']; stat: string; period: number; label: string }
 interface Graph { title: string; unit: string; lines: Line[]; threshold?: AlarmSpec; max?: number }
@@ -164,6 +168,22 @@ export class ServiceMonitor extends Construct {
     return alarms;
   }
 
+  monitorCanary(canary: synthetics.Canary): cloudwatch.Alarm[] {
+    const scope = new Construct(this, 'Canary-' + canary.node.id);
+    const label = 'Canary ' + canary.node.id;
+    const name = canary.canaryName;
+    const dims = { CanaryName: name };
+    const success: AlarmSpec = { id: 'SuccessPercent', metric: { namespace: 'CloudWatchSynthetics', name: 'SuccessPercent', dims }, label: 'Success',
+      statistic: 'Average', period: 300, periods: 2, threshold: 100, below: true, missingBreaches: true,
+      description: this.describe(`Synthetics canary ${name} succeeded in less than 100% of its runs in 2 of 2 consecutive periods of 5 minutes, or did not run: the endpoint it checks is failing or unreachable for users.`,
+        "Open the canary's runs in the CloudWatch Synthetics console (screenshots, HAR files, logs) to see which step fails; missing data counts as breaching, so a stopped canary alarms too.") };
+    const alarms = [this.alarm(scope, success)];
+    this.layout.add(Signal.Errors, graph(label + ': success', '%', success));
+    this.layout.add(Signal.Latency, { title: label + ': run duration', unit: 'ms', lines: [
+      { metric: { namespace: 'CloudWatchSynthetics', name: 'Duration', dims }, stat: 'Average', period: 300, label: 'Duration' }] });
+    return alarms;
+  }
+
   private describe(what: string, todo: string) {
     return `[${this.service}] ${what} ${todo}`;
   }
@@ -182,10 +202,10 @@ export class ServiceMonitor extends Construct {
         })
         : metric(s.metric!),
       threshold: s.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: s.below ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: s.periods,
       datapointsToAlarm: s.periods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: s.missingBreaches ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: s.description,
     });
     alarm.addAlarmAction(new cwactions.SnsAction(this.topic));

@@ -1,12 +1,14 @@
 // The factorial service of examples/serverless: a Lambda function on arm64
 // behind an API Gateway REST API, with a CodeDeploy canary and its alarms.
 import * as path from 'path';
-import { CfnOutput, Duration, Stack, Stage, StageProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Stage, StageProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
 import { newAlerts, ServiceMonitor } from './monitoring';
 import { suppress } from './nag';
@@ -71,6 +73,26 @@ function newServiceStack(scope: Construct, id: string): Stack {
   const apiAlarms = monitor.monitorApiGateway(api, 'live');
   newTrafficShifting(stack, alias, [...fnAlarms, ...apiAlarms].filter((a) => ['Errors', '5XXErrors'].includes(a.node.id)));
   new CfnOutput(stack, 'Endpoint', { description: 'Base URL of the factorial service', value: api.url });
+  // The line's synthetic traffic (monitoring/synthetic_traffic.go), which
+  // the Go line adds to the stage.
+  const artifacts = new s3.Bucket(stack, 'VelocitySyntheticTrafficArtifacts', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, enforceSSL: true, encryption: s3.BucketEncryption.KMS_MANAGED,
+    lifecycleRules: [{ expiration: Duration.days(30) }], removalPolicy: RemovalPolicy.RETAIN,
+  });
+  suppress(artifacts, false, { id: 'AwsSolutions-S1',
+    reason: "The canary's run artifacts (screenshots, logs of each run), kept 30 days: access logs of this bucket would log the canary's own writes." });
+  const canary = new synthetics.Canary(stack, 'VelocitySyntheticTraffic', {
+    runtime: synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
+    test: synthetics.Test.custom({ code: synthetics.Code.fromAsset(assetDir('probe')), handler: 'velocity-probe.handler' }),
+    schedule: synthetics.Schedule.rate(Duration.minutes(5)),
+    timeout: Duration.minutes(1),
+    environmentVariables: { ENDPOINT: api.url, PATHS: 'health' },
+    artifactsBucketLocation: { bucket: artifacts },
+    provisionedResourceCleanup: true,
+  });
+  suppress(canary, true, { id: 'AwsSolutions-IAM5',
+    reason: "aws-cdk-lib's role for a Synthetics canary: it writes its run artifacts under its bucket's objects, its own logs and the CloudWatchSynthetics metrics (cloudwatch:PutMetricData has no resource-level permissions; a condition limits the namespace), and lists buckets as the runtime needs." });
+  monitor.monitorCanary(canary);
   return stack;
 }
 
