@@ -105,8 +105,8 @@ func NewSyntheticTraffic(scope constructs.Construct, id string, props *Synthetic
 		Schedule: awssynthetics.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(every.Minutes()))),
 		// A run that takes longer than a minute is a failure, and runs
 		// never overlap.
-		Timeout:              awscdk.Duration_Minutes(jsii.Number(1)),
-		EnvironmentVariables: &map[string]*string{"ENDPOINT": props.Endpoint, "PATHS": jsii.String(strings.Join(paths, ","))},
+		Timeout:                    awscdk.Duration_Minutes(jsii.Number(1)),
+		EnvironmentVariables:       &map[string]*string{"ENDPOINT": props.Endpoint, "PATHS": jsii.String(strings.Join(paths, ","))},
 		ArtifactsBucketLocation:    &awssynthetics.ArtifactsBucketLocation{Bucket: artifacts},
 		ProvisionedResourceCleanup: jsii.Bool(true),
 	})

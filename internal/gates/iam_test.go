@@ -266,7 +266,7 @@ var allowList = []allowance{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^InstanceRoleDefaultPolicy` + hash + `$`),
 		Actions: []string{"elasticloadbalancing:DescribeTargetHealth", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
 		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group, and Session Manager (instead of SSH) opens its channels; Elastic Load Balancing's Describe* actions and Session Manager's ssmmessages actions support no resource-level permissions",
-	},	{
+	}, {
 		Type: "AWS::IAM::Role", ID: regexp.MustCompile(`^VelocitySyntheticTrafficServiceRole` + hash + `$`),
 		Actions:   []string{"cloudwatch:PutMetricData"},
 		Condition: regexp.MustCompile(`^\{"StringEquals":\{"cloudwatch:namespace":"CloudWatchSynthetics"\}\}$`),
