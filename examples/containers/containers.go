@@ -1,7 +1,7 @@
 // Package containers is the containers example: the factorial service as a
 // container on Amazon ECS (AWS Fargate, arm64) behind an Application Load
-// Balancer, shipped by a Velocity assembly line with rolling deploys that
-// drop no requests.
+// Balancer, shipped by a Velocity assembly line with canary deploys by ECS
+// that drop no requests and roll back on the load balancer's alarms.
 package containers
 
 import (
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -78,9 +79,9 @@ func NewServiceStage(scope constructs.Construct, id string, env stages.Environme
 // NewServiceStack creates the factorial service: a new VPC (two
 // Availability Zones, one NAT gateway, flow logs), an ECS cluster with
 // Container Insights, and a Fargate service on arm64 behind a public
-// Application Load Balancer on HTTP port 80, with rolling deploys that keep
-// full capacity, a circuit breaker that rolls a failed deploy back, and
-// auto scaling from 2 to 6 tasks. Its output Endpoint is the service's base
+// Application Load Balancer on HTTP port 80, with ECS canary deploys at full
+// capacity over two target groups, rolled back by the load balancer's
+// alarms or the circuit breaker, and auto scaling from 2 to 6 tasks. Its output Endpoint is the service's base
 // URL.
 //
 // The listener is plain HTTP because an example has no domain and no
@@ -101,6 +102,45 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	})
 
 	task := newTaskDefinition(stack)
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		DropInvalidHeaderFields: jsii.Bool(true),
+	})
+	config.LogAccess(stack, lb)
+	// Two target groups: ECS deploys a new revision into the one that
+	// serves no traffic, shifts traffic to it through the listener rule,
+	// and swaps their roles on every deploy.
+	blue, green := newTargetGroup(stack, vpc, "ServiceBlue"), newTargetGroup(stack, vpc, "ServiceGreen")
+	// Plain HTTP: see the doc comment for HTTPS.
+	listener := lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+		Port:          jsii.Number(80),
+		Protocol:      awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Open:          jsii.Bool(true),
+		DefaultAction: awselasticloadbalancingv2.ListenerAction_FixedResponse(jsii.Number(404), nil),
+	})
+	production := awselasticloadbalancingv2.NewApplicationListenerRule(stack, jsii.String("ServiceRule"), &awselasticloadbalancingv2.ApplicationListenerRuleProps{
+		Listener:   listener,
+		Priority:   jsii.Number(1),
+		Conditions: &[]awselasticloadbalancingv2.ListenerCondition{awselasticloadbalancingv2.ListenerCondition_PathPatterns(jsii.Strings("/*"))},
+		Action: awselasticloadbalancingv2.ListenerAction_WeightedForward(&[]*awselasticloadbalancingv2.WeightedTargetGroup{
+			{TargetGroup: blue, Weight: jsii.Number(100)}, {TargetGroup: green, Weight: jsii.Number(0)},
+		}, nil),
+	})
+
+	// Golden signals and curated alarms for the load balancer and the
+	// service; the line's bake-time gate watches them after each deploy,
+	// and ECS watches the ones that mean users see errors while it shifts
+	// traffic. The load balancer's alarms are on its own metrics, not a
+	// target group's: the target group that serves production changes
+	// with every deploy.
+	monitor := config.Monitor(stack, "factorial-containers")
+	lbAlarms := monitor.MonitorALB(lb, nil, nil)
+	awscdk.Annotations_Of(monitor).AcknowledgeWarning(jsii.String("velocity:alb-without-target-group"), jsii.String(
+		"The service's target groups take turns serving production, so an unhealthy-host alarm on either would watch an idle group half the time; "+
+			"tasks that fail their health checks show as the load balancer's 503s (ELB5XX), as fewer running tasks (RunningTasks), and stop a deploy through ECS's circuit breaker."))
+
 	service := awsecs.NewFargateService(stack, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:        cluster,
 		TaskDefinition: task,
@@ -109,14 +149,22 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		// under load; CloudFormation starts a new service with one task and
 		// auto scaling raises it to MinCapacity.
 		//
-		// Rolling deploys at full capacity: a new task starts next to each
-		// old one (up to 200%), and an old task is stopped only once a new
-		// one passes the load balancer's health check (never below 100%).
-		MinHealthyPercent: jsii.Number(100),
-		MaxHealthyPercent: jsii.Number(200),
-		// A deploy whose tasks never get healthy fails and CloudFormation
-		// rolls the service back to the last working task definition, so
-		// the line stops before production.
+		// A canary deploy by ECS itself: the new revision starts at full
+		// size beside the old one (up to 200 %; the old one never goes
+		// below 100 %), takes 10 % of the traffic for 5 minutes, then all
+		// of it, and the old revision stays ready for 5 more minutes. Any
+		// of the alarms below in ALARM during the deploy, or tasks that
+		// never get healthy, and ECS shifts the traffic back: the deploy
+		// fails, CloudFormation rolls the stack back and the line stops.
+		MinHealthyPercent:   jsii.Number(100),
+		MaxHealthyPercent:   jsii.Number(200),
+		DeploymentStrategy:  awsecs.DeploymentStrategy_CANARY,
+		CanaryConfiguration: &awsecs.TrafficShiftConfig{StepPercent: jsii.Number(10), StepBakeTime: awscdk.Duration_Minutes(jsii.Number(5))},
+		BakeTime:            awscdk.Duration_Minutes(jsii.Number(5)),
+		DeploymentAlarms: &awsecs.DeploymentAlarmConfig{
+			AlarmNames: alarmNames(lbAlarms, "ELB5XX", "Target5XX", "TargetResponseTimeP95"),
+			Behavior:   awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
+		},
 		CircuitBreaker: &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		// Time for a new task to pass its first load balancer health
 		// checks before ECS counts failed ones.
@@ -124,63 +172,32 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		AssignPublicIp:         jsii.Bool(false),
 	})
-
-	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
-		Vpc:                     vpc,
-		InternetFacing:          jsii.Bool(true),
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
-		DropInvalidHeaderFields: jsii.Bool(true),
-	})
-	config.LogAccess(stack, lb)
-	// Plain HTTP: see the doc comment for HTTPS.
-	listener := lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
-		Port:     jsii.Number(80),
-		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-		Open:     jsii.Bool(true),
-	})
-	targets := listener.AddTargets(jsii.String("Service"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
-		Port:     jsii.Number(containerPort),
-		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{service},
-		// A new task gets traffic after 2 good answers (20 s); a broken
-		// one is taken out after 3 bad ones (30 s).
-		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
-			Path:                    jsii.String("/health"),
-			HealthyHttpCodes:        jsii.String("200"),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
-			HealthyThresholdCount:   jsii.Number(2),
-			UnhealthyThresholdCount: jsii.Number(3),
-		},
-		// A task being replaced first leaves the load balancer: it gets no
-		// new requests and has this long to answer the ones it has. Only
-		// then does ECS send SIGTERM; the server drains what is left within
-		// SHUTDOWN_TIMEOUT, below the container's stop timeout.
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
-	})
+	service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
+		ContainerName: jsii.String("Server"),
+		ContainerPort: jsii.Number(containerPort),
+		AlternateTarget: awsecs.NewAlternateTarget(jsii.String("Green"), &awsecs.AlternateTargetProps{
+			AlternateTargetGroup: green,
+			ProductionListener:   awsecs.ListenerRuleConfiguration_ApplicationListenerRule(production),
+		}),
+	}).AttachToApplicationTargetGroup(blue)
+	service.Connections().AllowFrom(lb, awsec2.Port_Tcp(jsii.Number(containerPort)), jsii.String("the load balancer"))
+	if role := service.Node().TryFindChild(jsii.String("GreenRole")); role != nil {
+		nag.Suppress(role, false, nag.Rule{ID: "AwsSolutions-IAM4",
+			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"},
+			Reason:    "The role ECS assumes to shift traffic between the service's two target groups during a canary deploy; AWS's managed policy for it is the documented one, kept current by AWS as ECS's needs change."})
+	}
 
 	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(minTasks),
 		MaxCapacity: jsii.Number(6),
 	})
+	// On CPU, not on requests per target: the target group that serves
+	// production changes with every deploy.
 	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(60),
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(300)),
 	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
-		// Requests per task per minute; a starting point to tune with a
-		// load test.
-		RequestsPerTarget: jsii.Number(1000),
-		TargetGroup:       targets,
-		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
-		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
-	})
-
-	// Golden signals and curated alarms for the load balancer and the
-	// service; the line's bake-time gate watches them after each deploy.
-	monitor := config.Monitor(stack, "factorial-containers")
-	monitor.MonitorALB(lb, targets, nil)
 	monitor.MonitorECS(service, minTasks, nil)
 
 	nag.Suppress((*lb.Connections().SecurityGroups())[0], false,
@@ -271,4 +288,42 @@ func newTaskDefinition(stack awscdk.Stack) awsecs.FargateTaskDefinition {
 		nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*"},
 			Reason: "ecr:GetAuthorizationToken, which ECS needs to pull the image, cannot be scoped to a resource; the pull actions are scoped to the image's repository."})
 	return task
+}
+
+// newTargetGroup is one of the service's two target groups.
+func newTargetGroup(stack awscdk.Stack, vpc awsec2.IVpc, id string) awselasticloadbalancingv2.ApplicationTargetGroup {
+	return awselasticloadbalancingv2.NewApplicationTargetGroup(stack, jsii.String(id), &awselasticloadbalancingv2.ApplicationTargetGroupProps{
+		Vpc:        vpc,
+		Port:       jsii.Number(containerPort),
+		Protocol:   awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		TargetType: awselasticloadbalancingv2.TargetType_IP,
+		// A new task gets traffic after 2 good answers (20 s); a broken
+		// one is taken out after 3 bad ones (30 s).
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String("/health"),
+			HealthyHttpCodes:        jsii.String("200"),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(3),
+		},
+		// A task being replaced first leaves the load balancer: it gets no
+		// new requests and has this long to answer the ones it has. Only
+		// then does ECS send SIGTERM; the server drains what is left within
+		// SHUTDOWN_TIMEOUT, below the container's stop timeout.
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(deregistrationDelay)),
+	})
+}
+
+// alarmNames returns the names of the alarms with these construct ids.
+func alarmNames(alarms []awscloudwatch.Alarm, ids ...string) *[]*string {
+	var names []*string
+	for _, a := range alarms {
+		for _, id := range ids {
+			if *a.Node().Id() == id {
+				names = append(names, a.AlarmName())
+			}
+		}
+	}
+	return &names
 }

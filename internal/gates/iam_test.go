@@ -312,6 +312,8 @@ var managedPolicies = []managedPolicy{
 		"ec2: the Image Builder build instance reports and fetches its components (AWS's policy for it)"},
 	{"service-role/EC2ImageBuilderLifecycleExecutionPolicy", regexp.MustCompile(`^ServiceImageCleanupRole` + hash + `$`),
 		"ec2: the image lifecycle policy deprecates and deletes old images (AWS's policy for it)"},
+	{"AmazonECSInfrastructureRolePolicyForLoadBalancers", regexp.MustCompile(`^ServiceGreenRole` + hash + `$`),
+		"containers: ECS shifts the traffic of a canary deploy between the service's two target groups by changing the weights of its listener rule (elasticloadbalancing Describe* and ModifyListener/ModifyRule); AWS's policy for the role ECS assumes for it, aws-cdk-lib's default for an AlternateTarget"},
 	{"service-role/AWSCodeDeployRoleForLambdaLimited", regexp.MustCompile(`^DeploymentServiceRole` + hash + `$`),
 		"serverless: CodeDeploy shifts the alias's traffic (lambda:UpdateAlias and GetAlias, the CodeDeployHook_* functions, the alarms); aws-cdk-lib's default role for a Lambda deployment group"},
 	{"service-role/AmazonAPIGatewayPushToCloudWatchLogs", regexp.MustCompile(`^ApiCloudWatchRole` + hash + `$`),
