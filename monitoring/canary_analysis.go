@@ -10,11 +10,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/gobundle"
 	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/canaryanalysis"
 	"github.com/velocity-cdk/velocity/nag"
@@ -68,10 +66,6 @@ func NewCanaryAnalysis(scope constructs.Construct, id string, pipeline awscodepi
 		}
 		return c
 	}
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
 	// The pipeline refers to the function (its action), so the function
 	// may not refer to the pipeline: it reads the pipeline's name from a
 	// parameter of a fixed name, and lists the actions of the account's
@@ -83,23 +77,14 @@ func NewCanaryAnalysis(scope constructs.Construct, id string, pipeline awscodepi
 		StringValue:   pipeline.PipelineName(),
 		Description:   jsii.String("The pipeline whose deploys the Velocity line's canary analysis judges"),
 	})
-	c.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Canary analysis of a Velocity line: reads its deploy stages' actions and the metrics of their gate alarms, reports to CodePipeline"),
-	})
-	c.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:  jsii.String("Compares a deployed service's metrics after the deploy with before it (Mann-Whitney U) for a Velocity assembly line"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         gobundle.Code(canaryanalysis.HandlerPackage),
-		MemorySize:   jsii.Number(128),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(canaryAnalysisTimeout)),
-		Role:         c.role,
-		LogGroup:     logs,
+	c.Function, c.role = newGoFunction(c, goFunction{
+		pkg:             canaryanalysis.HandlerPackage,
+		description:     "Compares a deployed service's metrics after the deploy with before it (Mann-Whitney U) for a Velocity assembly line",
+		roleDescription: "Canary analysis of a Velocity line: reads its deploy stages' actions and the metrics of their gate alarms, reports to CodePipeline",
+		timeoutSeconds:  canaryAnalysisTimeout,
 		// The literal name, not the parameter's Ref: that would make the
 		// function depend on the pipeline.
-		Environment: &map[string]*string{canaryanalysis.EnvPipelineNameParameter: jsii.String(parameterName)},
+		env: map[string]*string{canaryanalysis.EnvPipelineNameParameter: jsii.String(parameterName)},
 	})
 	c.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("ssm:GetParameter"),
@@ -107,17 +92,14 @@ func NewCanaryAnalysis(scope constructs.Construct, id string, pipeline awscodepi
 			ResourceName: jsii.String(strings.TrimPrefix(parameterName, "/"))})),
 	}))
 	c.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"), Resources: jsii.Strings(*logs.LogGroupArn() + ":*"),
-	}))
-	c.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("codepipeline:ListActionExecutions"),
 		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("codepipeline"), Resource: jsii.String("*")})),
 	}))
 	nag.Suppress(c.role, true, nag.Rule{ID: "AwsSolutions-IAM5",
-		AppliesTo: []string{nag.Regex(`^Resource::<.*Logs[A-F0-9]{8}\.Arn>:\*$`), "Resource::*",
+		AppliesTo: []string{"Resource::*",
 			nag.Regex(`^Resource::arn:<AWS::Partition>:cloudwatch:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):alarm:\*$`),
 			"Resource::arn:<AWS::Partition>:codepipeline:<AWS::Region>:<AWS::AccountId>:*"},
-		Reason: "Log streams of the function's own log group; codepipeline:PutJob*Result and cloudwatch:GetMetricData, which have no resource-level permissions; " +
+		Reason: "codepipeline:PutJob*Result and cloudwatch:GetMetricData, which have no resource-level permissions; " +
 			"the alarms of the environments it analyses, whose names under the gate are the team's; " +
 			"and the action executions of the account's pipelines (read only), as its own pipeline refers to the function and the function may not refer back."})
 	c.ErrorsAlarm = c.Function.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}).

@@ -12,11 +12,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/gobundle"
 	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/nag"
@@ -117,10 +115,6 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 		Encryption:                       awsdynamodb.TableEncryption_AWS_MANAGED,
 		RemovalPolicy:                    awscdk.RemovalPolicy_RETAIN,
 	})
-	logs := awslogs.NewLogGroup(d, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_YEAR,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
 	// The construct has no KMS key of its own (the table and the logs use
 	// AWS-managed encryption), so the queue uses SQS-managed keys, which
 	// EventBridge and Lambda can write to without a key policy.
@@ -131,26 +125,18 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 	})
 	nag.Suppress(d.DeadLetters, false, nag.Rule{ID: "AwsSolutions-SQS3",
 		Reason: "This queue is the dead-letter queue itself: of the DORA function's EventBridge rules and of its asynchronous invocations; an alarm watches it."})
-	role := awsiam.NewRole(d, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("DORA metrics of a Velocity line: reads its pipeline's executions, keeps state, writes logs"),
-	})
-	d.Function = awslambda.NewFunction(d, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:  jsii.String("Computes the DORA metrics of a Velocity assembly line from its CodePipeline events"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         gobundle.Code(dora.HandlerPackage),
-		MemorySize:   jsii.Number(128),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(30)),
-		Role:         role,
-		LogGroup:     logs,
-		// No reserved concurrency: writes are conditional on the state's
-		// version and retried, and the metrics do not depend on the order
-		// of the events, so concurrent invocations are safe; and reserving
-		// even one would fail the first deploy in a new account, whose
-		// Lambda concurrency limit of 10 must stay unreserved.
-		Environment: &map[string]*string{
+	// No reserved concurrency: writes are conditional on the state's
+	// version and retried, and the metrics do not depend on the order of
+	// the events, so concurrent invocations are safe; and reserving even
+	// one would fail the first deploy in a new account, whose Lambda
+	// concurrency limit of 10 must stay unreserved.
+	var role awsiam.Role
+	d.Function, role = newGoFunction(d, goFunction{
+		pkg:             dora.HandlerPackage,
+		description:     "Computes the DORA metrics of a Velocity assembly line from its CodePipeline events",
+		roleDescription: "DORA metrics of a Velocity line: reads its pipeline's executions, keeps state, writes logs",
+		timeoutSeconds:  30,
+		env: map[string]*string{
 			"TABLE_NAME":       d.Table.TableName(),
 			"PRODUCTION_STAGE": jsii.String(production),
 			"NAMESPACE":        jsii.String(dora.DefaultNamespace),
@@ -169,14 +155,8 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 		Actions: jsii.Strings("dynamodb:GetItem", "dynamodb:PutItem"), Resources: jsii.Strings(*d.Table.TableArn()),
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"), Resources: jsii.Strings(*logs.LogGroupArn()),
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("codepipeline:GetPipelineExecution"), Resources: jsii.Strings(*pipeline.PipelineArn()),
 	}))
-	nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM5",
-		AppliesTo: []string{nag.Regex(`^Resource::<.*Logs[A-F0-9]{8}\.Arn>:\*$`)},
-		Reason:    "Log streams of the function's own log group."})
 
 	target := func(input awsevents.RuleTargetInput) awsevents.IRuleTarget {
 		return awseventstargets.NewLambdaFunction(d.Function, &awseventstargets.LambdaFunctionProps{

@@ -43,12 +43,13 @@ export function addCanaryAnalysis(line: Construct, pipeline: codepipeline.Pipeli
   });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'],
     resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameterName.replace(/^\//, '') })] }));
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn + ':*'] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  suppress(role, true, { id: 'AwsSolutions-IAM5', appliesTo: [regex('^Resource::<.*Logs[A-F0-9]{8}\\.Arn>:\\*$')], reason: "Log streams of the function's own log group." });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['codepipeline:ListActionExecutions'], resources: [stack.formatArn({ service: 'codepipeline', resource: '*' })] }));
   suppress(role, true, { id: 'AwsSolutions-IAM5',
-    appliesTo: [regex('^Resource::<.*Logs[A-F0-9]{8}\\.Arn>:\\*$'), 'Resource::*', regex('^Resource::arn:<AWS::Partition>:cloudwatch:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):alarm:\\*$'),
+    appliesTo: ['Resource::*', regex('^Resource::arn:<AWS::Partition>:cloudwatch:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):alarm:\\*$'),
       'Resource::arn:<AWS::Partition>:codepipeline:<AWS::Region>:<AWS::AccountId>:*'],
-    reason: "Log streams of the function's own log group; codepipeline:PutJob*Result and cloudwatch:GetMetricData, which have no resource-level permissions; " +
+    reason: "codepipeline:PutJob*Result and cloudwatch:GetMetricData, which have no resource-level permissions; " +
       "the alarms of the environments it analyses, whose names under the gate are the team's; " +
       "and the action executions of the account's pipelines (read only), as its own pipeline refers to the function and the function may not refer back." });
   const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(c, 'ErrorsAlarm', {
