@@ -25,8 +25,9 @@ type Pipeline interface {
 type Handler struct {
 	Pipeline Pipeline
 	// PipelineName is the pipeline of actions whose parameters do not name
-	// one.
-	PipelineName string
+	// one; PipelineNameErr says why it is unknown, if it is.
+	PipelineName    string
+	PipelineNameErr error
 	// MetricsFor returns the CloudWatch client of an environment: in
 	// region (empty: the function's), through roleArn (empty: the
 	// function's own role).
@@ -94,6 +95,9 @@ func (h *Handler) fail(ctx context.Context, id, message string) error {
 // the analysis is done and passed) and a summary, or the reason to fail.
 func (h *Handler) run(ctx context.Context, e Event) (*state, string, error) {
 	p, err := ParseParams(e.Job.Data.ActionConfiguration.Configuration.UserParameters, h.PipelineName)
+	if err != nil && p.Pipeline == "" && h.PipelineNameErr != nil {
+		return nil, "", h.PipelineNameErr
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -3,6 +3,7 @@ package canaryanalysis_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -199,5 +200,22 @@ func TestAnalysisReportsBadParameters(t *testing.T) {
 	}
 	if err := handler(p, &fakeMetrics{}, &now).Handle(context.Background(), canaryanalysis.Event{}); err == nil {
 		t.Error("an event without a job id: no error")
+	}
+}
+
+// TestAnalysisReportsAnUnknownPipeline: a function that could not read its
+// pipeline's name fails each job with the reason.
+func TestAnalysisReportsAnUnknownPipeline(t *testing.T) {
+	now := deployed
+	p := &fakePipeline{}
+	h := handler(p, &fakeMetrics{}, &now)
+	h.PipelineNameErr = errors.New("reading the pipeline's name from /velocity/x: AccessDenied")
+	e := event(t, "")
+	e.Job.Data.ActionConfiguration.Configuration.UserParameters = `{"stage":"Production","action":"CanaryAnalysis","alarm":"Line-Production-gate","windowMinutes":10}`
+	if err := h.Handle(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if p.failure == nil || !strings.Contains(*p.failure.FailureDetails.Message, "AccessDenied") {
+		t.Fatalf("result %+v, want a failure with the reason", p)
 	}
 }

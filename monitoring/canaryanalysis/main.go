@@ -23,17 +23,8 @@ func NewHandlerFromEnv(ctx context.Context) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pipelineName string
-	if name := os.Getenv(EnvPipelineNameParameter); name != "" {
-		out, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
-		if err != nil {
-			return nil, fmt.Errorf("canaryanalysis: reading the pipeline's name from %s: %w", name, err)
-		}
-		pipelineName = aws.ToString(out.Parameter.Value)
-	}
-	return &Handler{
-		Pipeline:     codepipeline.NewFromConfig(cfg),
-		PipelineName: pipelineName,
+	h := &Handler{
+		Pipeline: codepipeline.NewFromConfig(cfg),
 		MetricsFor: func(ctx context.Context, region, roleArn string) (Metrics, error) {
 			c := cfg.Copy()
 			if region != "" {
@@ -44,7 +35,18 @@ func NewHandlerFromEnv(ctx context.Context) (*Handler, error) {
 			}
 			return cloudwatch.NewFromConfig(c), nil
 		},
-	}, nil
+	}
+	// A name it cannot read fails each job with the reason, rather than
+	// the function's start, which would leave CodePipeline waiting.
+	if name := os.Getenv(EnvPipelineNameParameter); name != "" {
+		out, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err != nil {
+			h.PipelineNameErr = fmt.Errorf("canaryanalysis: reading the pipeline's name from %s: %w", name, err)
+		} else {
+			h.PipelineName = aws.ToString(out.Parameter.Value)
+		}
+	}
+	return h, nil
 }
 
 // Main runs the Lambda function.
