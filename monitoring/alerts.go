@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -162,11 +161,7 @@ type Alerts struct {
 // path. A nil props is the zero AlertsProps.
 func NewAlerts(scope constructs.Construct, id string, props *AlertsProps) *Alerts {
 	a := &Alerts{}
-	// Registers a itself as the jsii construct, so it can be the scope of
-	// its children and be found in the construct tree.
-	id, idProblem := constructid.Usable(scope, id, "monitoring.NewAlerts")
-	constructs.NewConstruct_Override(a, scope, jsii.String(id))
-	userErrorsOnly(a)
+	idProblem := register(a, scope, id, "NewAlerts")
 	if props == nil {
 		props = &AlertsProps{}
 	}
@@ -174,10 +169,7 @@ func NewAlerts(scope constructs.Construct, id string, props *AlertsProps) *Alert
 	if len(ps) == 0 {
 		ps = sameSlackNameProblems(a, props.Slack)
 	}
-	if len(ps) > 0 {
-		for _, p := range ps {
-			awscdk.Annotations_Of(a).AddError(jsii.String(p.Error()))
-		}
+	if report(a, ps) {
 		return a
 	}
 	a.build(props)

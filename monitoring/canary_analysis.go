@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/canaryanalysis"
 	"github.com/velocity-cdk/velocity/nag"
 )
@@ -53,17 +52,12 @@ func (c *CanaryAnalysis) ToString() *string { return c.Node().Path() }
 // errors.
 func NewCanaryAnalysis(scope constructs.Construct, id string, pipeline awscodepipeline.IPipeline) *CanaryAnalysis {
 	c := &CanaryAnalysis{pipeline: pipeline, readable: map[string]bool{}}
-	id, idProblem := constructid.Usable(scope, id, "monitoring.NewCanaryAnalysis")
-	constructs.NewConstruct_Override(c, scope, jsii.String(id))
-	userErrorsOnly(c)
+	idProblem := register(c, scope, id, "NewCanaryAnalysis")
 	ps := idProblems(idProblem, scopeProblems(c, "NewCanaryAnalysis"))
 	if pipeline == nil {
 		ps = append(ps, Problem{Prop: "pipeline", Value: "nil", Want: "the awscodepipeline.IPipeline whose deploys to analyse"})
 	}
-	if len(ps) > 0 {
-		for _, p := range ps {
-			awscdk.Annotations_Of(c).AddError(jsii.String(p.Error()))
-		}
+	if report(c, ps) {
 		return c
 	}
 	// The pipeline refers to the function (its action), so the function

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 	"github.com/velocity-cdk/velocity/nag"
 )
@@ -92,9 +91,7 @@ func (d *DORAFunction) Alarms() []awscloudwatch.Alarm {
 // as synth errors; Alarms is then empty.
 func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipeline.IPipeline, production string) *DORAFunction {
 	d := &DORAFunction{}
-	id, idProblem := constructid.Usable(scope, id, "monitoring.NewDORAFunction")
-	constructs.NewConstruct_Override(d, scope, jsii.String(id))
-	userErrorsOnly(d)
+	idProblem := register(d, scope, id, "NewDORAFunction")
 	ps := idProblems(idProblem, scopeProblems(d, "NewDORAFunction"))
 	if pipeline == nil {
 		ps = append(ps, Problem{Prop: "pipeline", Value: "nil", Want: "the awscodepipeline.IPipeline whose DORA metrics to compute"})
@@ -102,10 +99,7 @@ func NewDORAFunction(scope constructs.Construct, id string, pipeline awscodepipe
 	if !stageNamePattern.MatchString(production) {
 		ps = append(ps, Problem{Prop: "production", Value: production, Want: `the name of the pipeline stage that deploys production (1 to 100 letters, digits, . @ - _), e.g. "Production"`})
 	}
-	if len(ps) > 0 {
-		for _, p := range ps {
-			awscdk.Annotations_Of(d).AddError(jsii.String(p.Error()))
-		}
+	if report(d, ps) {
 		return d
 	}
 	d.Table = awsdynamodb.NewTable(d, jsii.String("State"), &awsdynamodb.TableProps{

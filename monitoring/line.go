@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/monitoring/dora"
 )
 
@@ -53,9 +52,7 @@ func (m *LineMonitor) ToString() *string { return m.Node().Path() }
 // NewLineMonitor watches the line in props.Pipeline.
 func NewLineMonitor(scope constructs.Construct, id string, props *LineMonitorProps) *LineMonitor {
 	m := &LineMonitor{}
-	id, idProblem := constructid.Usable(scope, id, "monitoring.NewLineMonitor")
-	constructs.NewConstruct_Override(m, scope, jsii.String(id))
-	userErrorsOnly(m)
+	idProblem := register(m, scope, id, "NewLineMonitor")
 	ps := idProblems(idProblem, nil)
 	if props == nil || props.Pipeline == nil || props.Alerts == nil || props.Alerts.Topic == nil {
 		ps = append(ps, Problem{Prop: "Pipeline/Alerts", Value: "nil", Want: "the pipeline to watch and the Alerts to notify"})
@@ -67,10 +64,7 @@ func NewLineMonitor(scope constructs.Construct, id string, props *LineMonitorPro
 	if props != nil {
 		ps = append(ps, stageNameProblems(production, props.Stages)...)
 	}
-	if len(ps) > 0 {
-		for _, p := range ps {
-			awscdk.Annotations_Of(m).AddError(jsii.String(p.Error()))
-		}
+	if report(m, ps) {
 		return m
 	}
 	doraStage := production

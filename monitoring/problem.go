@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -26,6 +27,27 @@ type Problem = problem.Problem
 // has children, since context is read from the scope at creation.
 func userErrorsOnly(c constructs.Construct) {
 	c.Node().SetContext(jsii.String("aws:cdk:disable-stack-trace"), true)
+}
+
+// register makes c, a Go struct that embeds constructs.Construct, the jsii
+// construct of that id under scope (so it can be the scope of its children
+// and be found in the construct tree), with user-readable errors. It
+// returns the problem with the id that call (the constructor's name) was
+// given, if any: the construct then has a usable id of its own.
+func register(c constructs.Construct, scope constructs.Construct, id, call string) *Problem {
+	id, idProblem := constructid.Usable(scope, id, "monitoring."+call)
+	constructs.NewConstruct_Override(c, scope, jsii.String(id))
+	userErrorsOnly(c)
+	return idProblem
+}
+
+// report attaches every problem to c as a synth error, and says whether
+// there was any: the constructor then creates nothing more.
+func report(c constructs.IConstruct, ps []Problem) bool {
+	for _, p := range ps {
+		awscdk.Annotations_Of(c).AddError(jsii.String(p.Error()))
+	}
+	return len(ps) > 0
 }
 
 // idProblems puts the problem with a constructor's id (constructid.Usable)

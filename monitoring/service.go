@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/internal/constructid"
 	"github.com/velocity-cdk/velocity/internal/problem"
 )
 
@@ -95,19 +94,12 @@ type ServiceMonitor struct {
 // create nothing.
 func NewServiceMonitor(scope constructs.Construct, id string, props *ServiceMonitorProps) *ServiceMonitor {
 	m := &ServiceMonitor{durations: map[float64]awscdk.Duration{}, scopes: map[string]int{}}
-	// Registers m itself as the jsii construct, so it can be the scope of
-	// its children and be found in the construct tree.
-	id, idProblem := constructid.Usable(scope, id, "monitoring.NewServiceMonitor")
-	constructs.NewConstruct_Override(m, scope, jsii.String(id))
-	userErrorsOnly(m)
+	idProblem := register(m, scope, id, "NewServiceMonitor")
 	ps := append(idProblems(idProblem, scopeProblems(m, "NewServiceMonitor")), props.problems()...)
 	if len(ps) == 0 && props != nil {
 		ps = append(ps, sameNameProblems(m, props.Name)...)
 	}
-	if len(ps) > 0 {
-		for _, p := range ps {
-			awscdk.Annotations_Of(m).AddError(jsii.String(p.Error()))
-		}
+	if report(m, ps) {
 		return m
 	}
 	m.ok = true

@@ -30,9 +30,9 @@ type SyntheticTrafficProps struct {
 	Every time.Duration
 }
 
-// DefaultSyntheticPaths and DefaultSyntheticEvery are what the synthetic
+// defaultSyntheticPaths and DefaultSyntheticEvery are what the synthetic
 // traffic requests, and how often, unless told otherwise.
-var DefaultSyntheticPaths = []string{"health"}
+var defaultSyntheticPaths = []string{"health"}
 
 const DefaultSyntheticEvery = 5 * time.Minute
 
@@ -63,7 +63,7 @@ func NewSyntheticTraffic(scope constructs.Construct, id string, props *Synthetic
 	if props == nil || props.Endpoint == nil || *props.Endpoint == "" {
 		ps = append(ps, Problem{Prop: "Endpoint", Value: "", Want: "the base URL of the service"})
 	}
-	paths, every := DefaultSyntheticPaths, DefaultSyntheticEvery
+	paths, every := defaultSyntheticPaths, DefaultSyntheticEvery
 	if props != nil {
 		ps = append(ps, SyntheticProblems(props.Paths, props.Every)...)
 		if len(props.Paths) > 0 {

@@ -102,13 +102,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	})
 
 	task := newTaskDefinition(stack)
-	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
-		Vpc:                     vpc,
-		InternetFacing:          jsii.Bool(true),
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
-		DropInvalidHeaderFields: jsii.Bool(true),
-	})
-	config.LogAccess(stack, lb)
+	lb := config.PublicLoadBalancer(stack, vpc)
 	// Two target groups: ECS deploys a new revision into the one that
 	// serves no traffic, shifts traffic to it through the listener rule,
 	// and swaps their roles on every deploy.

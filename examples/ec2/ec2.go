@@ -181,13 +181,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		Notifications: &[]*awsautoscaling.NotificationConfiguration{{Topic: notifications}},
 	})
 
-	alb := awselasticloadbalancingv2.NewApplicationLoadBalancer(stack, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
-		Vpc:                     vpc,
-		InternetFacing:          jsii.Bool(true),
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
-		DropInvalidHeaderFields: jsii.Bool(true),
-	})
-	config.LogAccess(stack, alb)
+	alb := config.PublicLoadBalancer(stack, vpc)
 	listener := alb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 		Port: jsii.Number(80),
 		Open: jsii.Bool(true),
