@@ -143,6 +143,17 @@ func wellFormedEmpty(tool string, data []byte) bool {
 			}
 		}
 		return true
+	case ECR:
+		status := str(obj(obj(doc)["imageScanStatus"])["status"])
+		findings := obj(obj(doc)["imageScanFindings"])
+		basic, _ := arr(findings["findings"])
+		enhanced, _ := arr(findings["enhancedFindings"])
+		for _, f := range enhanced {
+			if s := str(obj(f)["status"]); s == "" || s == "ACTIVE" {
+				return false
+			}
+		}
+		return (status == "COMPLETE" || status == "ACTIVE") && findings != nil && len(basic) == 0
 	case SARIF:
 		runs, _ := arr(obj(doc)["runs"])
 		if len(runs) == 0 {

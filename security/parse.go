@@ -21,7 +21,7 @@ const (
 )
 
 // Tools lists the tool names Parse accepts.
-var Tools = []string{Gitleaks, Gosec, Govulncheck, OSVScanner, SARIF}
+var Tools = []string{Gitleaks, Gosec, Govulncheck, OSVScanner, SARIF, ECR}
 
 // Parse reads the JSON report of tool (one of Tools).
 func Parse(tool string, data []byte) (Scan, error) {
@@ -36,6 +36,8 @@ func Parse(tool string, data []byte) (Scan, error) {
 		return ParseOSVScanner(data)
 	case SARIF:
 		return ParseSARIF(data)
+	case ECR:
+		return ParseECR(data)
 	}
 	return Scan{}, fmt.Errorf("tool %q is unknown; want one of %s", tool, strings.Join(Tools, ", "))
 }

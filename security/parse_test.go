@@ -76,6 +76,19 @@ func TestParseFixtures(t *testing.T) {
 			"GO-2022-1059 HIGH go.mod", // 7.5
 			"GHSA-35jh-r3h4-6jhm HIGH web/package-lock.json",
 		}},
+		// ECR's image scans, basic and enhanced: INFORMATIONAL counts as
+		// LOW, an unrated finding as HIGH; Inspector's suppressed findings
+		// are notes.
+		{tool: ECR, file: "ecr-basic.json", wantTool: "ecr", want: []string{
+			"CVE-2024-45337 CRITICAL ",
+			"CVE-2023-45288 MEDIUM ",
+			"CVE-2025-0001 HIGH ",
+			"CVE-2019-1010022 LOW ",
+		}},
+		{tool: ECR, file: "ecr-enhanced.json", wantTool: "ecr", want: []string{
+			"CVE-2024-45337 CRITICAL ",
+			"CVE-2025-0001 HIGH ",
+		}, wantNotes: []string{"1 Amazon Inspector findings are SUPPRESSED and do not count"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -12,7 +12,7 @@
 //	    -tool gosec -input gosec.json -threshold HIGH \
 //	    -suppressions .velocity/suppressions.json -junit reports/gosec.xml
 //
-// Tools: gitleaks, gosec, govulncheck, osv-scanner, sarif; and cyclonedx,
+// Tools: gitleaks, gosec, govulncheck, osv-scanner, sarif, ecr; and cyclonedx,
 // which only checks and summarizes an SBOM. Run it locally the same way to
 // see what the line will say, or with -validate to check a suppressions file.
 //
@@ -43,7 +43,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fl := flag.NewFlagSet("velocity-check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	tool := fl.String("tool", "", "the scanner whose report -input is: gitleaks, gosec, govulncheck, osv-scanner, sarif, or cyclonedx (an SBOM)")
+	tool := fl.String("tool", "", "the scanner whose report -input is: gitleaks, gosec, govulncheck, osv-scanner, sarif, ecr (aws ecr describe-image-scan-findings), or cyclonedx (an SBOM)")
 	input := fl.String("input", "", "the scanner's JSON report")
 	threshold := fl.String("threshold", string(security.DefaultThreshold), "the lowest severity that fails: LOW, MEDIUM, HIGH or CRITICAL")
 	supFile := fl.String("suppressions", "", "the suppressions file (JSON); a missing file means no suppressions")
