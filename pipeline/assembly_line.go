@@ -341,11 +341,16 @@ func (l *AssemblyLine) addStaging(p Props, plan *stages.Plan, staging *lineStage
 			jsii.String("The line has no acceptance tests: changes reach production untested against staging. Set Props.Acceptance."), nil)
 	}
 	post = append(append(post, checks...), staging.post...)
-	if err := uniqueStepIDs("Staging", staging.pre, post); err != nil {
+	// The line's own steps before the deploy (the image scan) come before
+	// the team's. They read the complete stage, so they are made last.
+	pre, err := plan.StagingPreSteps(l.Staging)
+	l.reportError("", err)
+	pre = append(pre, staging.pre...)
+	if err := uniqueStepIDs("Staging", pre, post); err != nil {
 		l.reportError("", err)
 		return
 	}
-	l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: stepList(staging.pre), Post: stepList(post)})
+	l.CDKPipeline.AddStage(l.Staging, &pipelines.AddStageOpts{Pre: stepList(pre), Post: stepList(post)})
 }
 
 // addProduction adds one pipeline stage per production wave.

@@ -148,11 +148,8 @@ func ecrSeverity(s string) Severity {
 	return High // UNDEFINED, UNTRIAGED, or a rating ECR adds later
 }
 
-// firstLine returns the first line of s, cut at max runes.
+// firstLine returns the first line of s, clipped at max bytes.
 func firstLine(s string, max int) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
-	}
-	return s
+	return clip(s, max)
 }

@@ -56,7 +56,10 @@ type Plan struct {
 	// prop is the prop of the step being added, for its problems.
 	prop         string
 	afterStaging []stagingHook
-	onPipeline   []func(Built)
+	// beforeStaging are the hooks of steps that run before the staging
+	// deploy.
+	beforeStaging []stagingHook
+	onPipeline    []func(Built)
 }
 
 // Built is the line once CDK Pipelines has built its CodePipeline: what
@@ -107,15 +110,33 @@ func (p *Plan) AfterStaging(step func(staging awscdk.Stage) (pipelines.Step, err
 	p.afterStaging = append(p.afterStaging, stagingHook{p.prop, step})
 }
 
+// BeforeStaging registers a step that runs in the staging stage before its
+// deploy, before the team's own Staging.Pre steps; step gets the complete
+// stage (for example to read its assets) and may report problems, or
+// return a nil step to add none.
+func (p *Plan) BeforeStaging(step func(staging awscdk.Stage) (pipelines.Step, error)) {
+	p.beforeStaging = append(p.beforeStaging, stagingHook{p.prop, step})
+}
+
 // OnPipeline registers what a step adds once the CodePipeline is built.
 func (p *Plan) OnPipeline(f func(Built)) { p.onPipeline = append(p.onPipeline, f) }
 
 // StagingSteps returns the steps registered with AfterStaging for the
 // deployed staging stage, and their problems under each step's prop.
 func (p *Plan) StagingSteps(staging awscdk.Stage) ([]pipelines.Step, error) {
+	return stagingSteps(p.afterStaging, staging)
+}
+
+// StagingPreSteps returns the steps registered with BeforeStaging for the
+// staging stage, and their problems under each step's prop.
+func (p *Plan) StagingPreSteps(staging awscdk.Stage) ([]pipelines.Step, error) {
+	return stagingSteps(p.beforeStaging, staging)
+}
+
+func stagingSteps(hooks []stagingHook, staging awscdk.Stage) ([]pipelines.Step, error) {
 	var steps []pipelines.Step
 	var ps Problems
-	for _, h := range p.afterStaging {
+	for _, h := range hooks {
 		step, err := h.step(staging)
 		ps.NestError(h.prop, err)
 		if step != nil {

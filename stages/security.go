@@ -48,6 +48,17 @@ type SecurityChecks struct {
 	// SBOM writes and stores a CycloneDX software bill of materials. It has
 	// no findings, so its Threshold is unused.
 	SBOM SecurityCheck
+	// Images gates the container images of the app: before the staging
+	// deploy, a job (the staging stage's first action, "ImageScan") reads
+	// each image's Amazon ECR scan, starting a basic scan when the image
+	// has none (or waiting for Amazon Inspector's, with enhanced scanning),
+	// and judges the findings with velocity-check -tool ecr, like the
+	// other checks. An app without container images gets no job. Images
+	// in another account are read as that account's bootstrap lookup role
+	// (`cdk bootstrap --trust-for-lookup <pipeline account>`), which may
+	// only read findings: that registry must scan on push or with Amazon
+	// Inspector. Install and Commands are not supported.
+	Images SecurityCheck
 	// Threshold is the lowest severity that fails a check which sets none
 	// itself: security.Low, Medium, High or Critical. Default: High.
 	Threshold security.Severity
@@ -163,6 +174,8 @@ func (s *SecurityChecks) Check(kind CheckKind) SecurityCheck {
 		return s.SCA
 	case CheckSBOM:
 		return s.SBOM
+	case CheckImages:
+		return s.Images
 	}
 	return SecurityCheck{}
 }
@@ -192,13 +205,7 @@ func (s *SecurityChecks) Validate() error {
 	validThreshold(&ps, "Threshold", s.Threshold)
 	validComputeType(&ps, "ComputeType", s.ComputeType)
 	for _, c := range s.checks() {
-		if c.check.Off && strings.TrimSpace(c.check.Reason) == "" {
-			ps.Add(string(c.kind)+".Reason", c.check.Reason, fmt.Sprintf("why the %s check is off (audits read it), e.g. stages.Off(\"…\")", c.kind))
-		}
-		if !c.check.Off && c.check.Reason != "" {
-			ps.Add(string(c.kind)+".Reason", c.check.Reason, "no reason on a check that is on (set Off, or use stages.Off(reason))")
-		}
-		validThreshold(&ps, string(c.kind)+".Threshold", c.check.Threshold)
+		validSwitch(&ps, string(c.kind), fmt.Sprintf("the %s check", c.kind), c.check)
 		validCommands(&ps, string(c.kind)+".Install", c.check.Install)
 		validCommands(&ps, string(c.kind)+".Commands", c.check.Commands)
 		if c.check.Commands != nil && len(c.check.Commands) == 0 {
@@ -208,6 +215,7 @@ func (s *SecurityChecks) Validate() error {
 			ps.Add(string(c.kind)+".Install", strings.Join(c.check.Install, "; "), "Commands too: Install belongs to a check of your own (the ready-made scanner installs itself)")
 		}
 	}
+	validImageScan(&ps, s.Images)
 	for i, sup := range s.Suppressions {
 		if err := sup.Validate(); err != nil {
 			ps.Add(fmt.Sprintf("Suppressions[%d]", i), sup.ID, "a valid suppression: "+strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -228,6 +236,28 @@ func (s *SecurityChecks) Validate() error {
 		ps.Add("Timeout", s.Timeout.String(), "whole minutes from 5m to 36h (CodeBuild's limits)")
 	}
 	return ps.Err()
+}
+
+// validImageScan checks the image scan's settings: it runs no commands of
+// the team's.
+func validImageScan(ps *Problems, c SecurityCheck) {
+	validSwitch(ps, "Images", "the image scan", c)
+	if len(c.Install) > 0 || c.Commands != nil {
+		ps.Add("Images.Commands", strings.Join(append(append([]string{}, c.Install...), c.Commands...), "; "),
+			"no Install or Commands: the "+string(CheckImages)+" job judges Amazon ECR's scan; add a check of your own as a Staging.Pre step")
+	}
+}
+
+// validSwitch checks what every check has, under prop: a reason exactly
+// when it is off, and a valid threshold.
+func validSwitch(ps *Problems, prop, what string, c SecurityCheck) {
+	if c.Off && strings.TrimSpace(c.Reason) == "" {
+		ps.Add(prop+".Reason", c.Reason, "why "+what+" is off (audits read it), e.g. stages.Off(\"…\")")
+	}
+	if !c.Off && c.Reason != "" {
+		ps.Add(prop+".Reason", c.Reason, "no reason on a check that is on (set Off, or use stages.Off(reason))")
+	}
+	validThreshold(ps, prop+".Threshold", c.Threshold)
 }
 
 func validThreshold(ps *Problems, prop string, sev security.Severity) {

@@ -74,13 +74,18 @@ func (r resolver) checker(args string) string {
 // judge returns the velocity-check command that judges the report of tool
 // at input, whose relative paths are relative to base.
 func (r resolver) judge(tool, input, base string, threshold security.Severity) string {
+	return r.judgeAs(tool, tool, input, base, threshold)
+}
+
+// judgeAs is judge with the JUnit report named report.xml.
+func (r resolver) judgeAs(tool, report, input, base string, threshold security.Severity) string {
 	args := "-tool " + tool + ` -input "` + input + `" -threshold ` + string(threshold) +
 		" -root " + srcDir + " -base " + base +
 		" -suppressions " + r.suppressionsFile()
 	if len(r.s.Suppressions) > 0 {
 		args += ` -suppressions-json "$VELOCITY_SUPPRESSIONS"`
 	}
-	args += ` -junit "$REPORTS_DIR/` + tool + `.xml"`
+	args += ` -junit "$REPORTS_DIR/` + report + `.xml"`
 	return r.checker(args)
 }
 

@@ -3,9 +3,11 @@ package stages
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/nag"
+	"github.com/velocity-cdk/velocity/security"
 )
 
 // Metadata types the line records about its security checks, in the
@@ -30,6 +32,14 @@ const SecurityScope = "Security"
 // has no tool for, and that the team did not turn off itself, is a synth
 // warning.
 func (s *SecurityChecks) AddTo(plan *Plan) {
+	plan.BeforeStaging(func(staging awscdk.Stage) (pipelines.Step, error) {
+		step, err := s.imageScanStep(plan.Scope, plan.Build, plan.Source, staging)
+		if step == nil {
+			return nil, err
+		}
+		plan.OnPipeline(func(Built) { suppressImageScanFinding(step) })
+		return step, err
+	})
 	plan.OnPipeline(func(b Built) {
 		build := PipelineStage(b.Pipeline, "Build")
 		runOrder := 1.0
@@ -54,20 +64,30 @@ func (s *SecurityChecks) AddTo(plan *Plan) {
 // that cannot run.
 func (s *SecurityChecks) record(line constructs.Construct, out *SecurityActions) {
 	for _, d := range out.Disabled {
-		line.Node().AddMetadata(jsii.String(SecurityCheckDisabledMetadata),
-			map[string]interface{}{"check": string(d.Check), "reason": d.Reason}, nil)
+		recordDisabled(line, d)
 		if !s.Check(d.Check).Off {
 			awscdk.Annotations_Of(line).AddWarningV2(jsii.String("velocity:security-check-unavailable"),
 				jsii.String("Security check "+string(d.Check)+" does not run: "+d.Reason), nil)
 		}
 	}
 	for _, j := range out.Jobs {
-		md := map[string]interface{}{"check": string(j.Check), "tool": j.Tool}
-		if j.Threshold != "" {
-			md["threshold"] = string(j.Threshold)
-		}
-		line.Node().AddMetadata(jsii.String(SecurityCheckMetadata), md, nil)
+		recordCheck(line, j.Check, j.Tool, j.Threshold)
 	}
+}
+
+// recordCheck records, on the line, a check that runs.
+func recordCheck(line constructs.Construct, check CheckKind, tool string, threshold security.Severity) {
+	md := map[string]interface{}{"check": string(check), "tool": tool}
+	if threshold != "" {
+		md["threshold"] = string(threshold)
+	}
+	line.Node().AddMetadata(jsii.String(SecurityCheckMetadata), md, nil)
+}
+
+// recordDisabled records, on the line, a check that does not run.
+func recordDisabled(line constructs.Construct, d DisabledCheck) {
+	line.Node().AddMetadata(jsii.String(SecurityCheckDisabledMetadata),
+		map[string]interface{}{"check": string(d.Check), "reason": d.Reason}, nil)
 }
 
 // suppressSBOMFinding records why the SBOM check's role may put objects

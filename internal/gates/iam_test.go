@@ -263,6 +263,11 @@ var allowList = []allowance{
 		Reason:  "containers: ECS pulls the image from ECR; ecr:GetAuthorizationToken supports no resource-level permissions (the pull itself is granted on the repository)",
 	},
 	{
+		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^LinePipelineStagingImageScanRoleDefaultPolicy` + hash + `$`),
+		Actions: []string{"inspector2:ListFindings"},
+		Reason:  "the image scan before staging reads an image's Amazon Inspector findings, which ECR returns for enhanced scans; inspector2:ListFindings supports no resource-level permissions, and only reads",
+	},
+	{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^InstanceRoleDefaultPolicy` + hash + `$`),
 		Actions: []string{"elasticloadbalancing:DescribeTargetHealth", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
 		Reason:  "ec2: the boot script signals CloudFormation only once the instance is healthy in its target group, and Session Manager (instead of SSH) opens its channels; Elastic Load Balancing's Describe* actions and Session Manager's ssmmessages actions support no resource-level permissions",
