@@ -1,6 +1,7 @@
 // Command examples is the CDK app behind the repository's cdk.json: it
 // synthesizes one of Velocity's example lines, chosen with
-// `-c example=serverless` (the default), `-c example=containers` or
+// `-c example=serverless` (the default), `-c example=containers` (on
+// AWS Fargate; `-c capacity=ec2` for an ECS cluster of EC2 instances) or
 // `-c example=ec2`.
 package main
 
@@ -23,7 +24,13 @@ func main() {
 	case "", "serverless":
 		serverless.NewPipelineStack(app, "VelocityServerless")
 	case "containers":
-		containers.NewPipelineStack(app, "VelocityContainers")
+		capacity, _ := app.Node().TryGetContext(jsii.String("capacity")).(string)
+		c, err := containers.ParseCapacity(capacity)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "-c capacity: "+err.Error())
+			os.Exit(1)
+		}
+		containers.NewPipelineStackOn(app, "VelocityContainers", c)
 	case "ec2":
 		ec2.NewPipelineStack(app, "VelocityEc2")
 	default:

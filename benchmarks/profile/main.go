@@ -254,7 +254,7 @@ func main() {
 	c.mark("pipeline stack")
 	pipeline.New(stack, "Line", &pipeline.Props{
 		Source: timedSource{config.Source(stack), c},
-		Build:  config.Build(stack, "serverless"),
+		Build:  config.Build(stack, "serverless", nil),
 		App: func(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
 			if id == "Staging" {
 				c.mark("line: build step, Pipeline, CDK Pipelines construct")

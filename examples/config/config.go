@@ -48,10 +48,14 @@ var contextKeys = []string{"example", "repository", "connectionArn", "branch", "
 
 // Build returns the Go build of an example's line, passing on the context
 // the app was synthesized with (and example, which selects the app in the
-// repository's cdk.json), so that the line's own `cdk synth` produces the
+// repository's cdk.json, and the extra context the example's own settings
+// stand for, such as the containers example's capacity), so that the line's own `cdk synth` produces the
 // same line and self-mutation keeps it.
-func Build(scope constructs.Construct, example string) *stages.Build {
+func Build(scope constructs.Construct, example string, extra map[string]string) *stages.Build {
 	ctx := map[string]string{"example": example}
+	for k, v := range extra {
+		ctx[k] = v
+	}
 	for _, k := range contextKeys[1:] {
 		if v := context(scope, k); v != "" {
 			ctx[k] = v
@@ -110,6 +114,14 @@ func acknowledgeNoAlertEmail(scope constructs.Construct) {
 // applied to every stage the line deploys (pipeline.Props.StageAspects);
 // tests pass cdk-nag there.
 func PipelineStack(scope constructs.Construct, id, example, description string, app stages.StageFunc, aspects ...awscdk.IAspect) awscdk.Stack {
+	stack, _ := PipelineStackWithContext(scope, id, example, nil, description, app, aspects...)
+	return stack
+}
+
+// PipelineStackWithContext is PipelineStack for an example whose settings
+// the line's own synth must be given as context, for example
+// {"capacity": "ec2"}. It returns the line too.
+func PipelineStackWithContext(scope constructs.Construct, id, example string, extra map[string]string, description string, app stages.StageFunc, aspects ...awscdk.IAspect) (awscdk.Stack, *pipeline.AssemblyLine) {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
 		Env:                   PipelineEnv(),
 		Description:           &description,
@@ -121,7 +133,7 @@ func PipelineStack(scope constructs.Construct, id, example, description string, 
 	}
 	line := pipeline.New(stack, "Line", &pipeline.Props{
 		Source:       Source(stack),
-		Build:        Build(stack, example),
+		Build:        Build(stack, example, extra),
 		App:          app,
 		Acceptance:   stages.GoAcceptanceTests("./examples/service/acceptance/..."),
 		StageAspects: aspects,
@@ -132,7 +144,7 @@ func PipelineStack(scope constructs.Construct, id, example, description string, 
 		// runtime's stack frame.
 		awscdk.Annotations_Of(line).AddInfoV2(jsii.String(NoAlertEmailID), jsii.String(NoAlertEmailInfo))
 	}
-	return stack
+	return stack, line
 }
 
 // ServiceStage returns the StageFunc of an example: a stage in the

@@ -1,4 +1,4 @@
-package ec2
+package config
 
 import (
 	"regexp"
@@ -7,20 +7,20 @@ import (
 
 func TestImageVersion(t *testing.T) {
 	valid := regexp.MustCompile(`^1\.0\.(0|[1-9]\d*)$`)
-	a, b := imageVersion("bundle-a"), imageVersion("bundle-b")
+	a, b := ImageVersion("bundle-a"), ImageVersion("bundle-b")
 	for _, v := range []string{a, b} {
 		if !valid.MatchString(v) {
-			t.Errorf("imageVersion = %q, want 1.0.n", v)
+			t.Errorf("ImageVersion = %q, want 1.0.n", v)
 		}
 	}
-	if a != imageVersion("bundle-a") {
-		t.Errorf("imageVersion is not deterministic")
+	if a != ImageVersion("bundle-a") {
+		t.Errorf("ImageVersion is not deterministic")
 	}
 	if a == b {
-		t.Errorf("imageVersion(bundle-a) = imageVersion(bundle-b) = %s", a)
+		t.Errorf("ImageVersion(bundle-a) = ImageVersion(bundle-b) = %s", a)
 	}
 	// sha256("") starts with e3b0c442: 0xe3b0c442 mod 2^30 = 0x23b0c442.
-	if got, want := imageVersion(""), "1.0.598787138"; got != want {
-		t.Errorf("imageVersion(\"\") = %s, want %s", got, want)
+	if got, want := ImageVersion(""), "1.0.598787138"; got != want {
+		t.Errorf("ImageVersion(\"\") = %s, want %s", got, want)
 	}
 }

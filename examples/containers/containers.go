@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -64,6 +66,25 @@ var imageContext = []string{
 // aspects are applied to every stage the line deploys (see
 // pipeline.Props.StageAspects); tests pass cdk-nag here.
 func NewPipelineStack(scope constructs.Construct, id string, aspects ...awscdk.IAspect) awscdk.Stack {
+	return NewPipelineStackOn(scope, id, Fargate, aspects...)
+}
+
+// NewPipelineStackOn is NewPipelineStack with the service's tasks on
+// capacity. The line's own synth gets `-c capacity=...`, so that it
+// rebuilds the same line.
+func NewPipelineStackOn(scope constructs.Construct, id string, capacity Capacity, aspects ...awscdk.IAspect) awscdk.Stack {
+	if capacity == EC2 {
+		stack, line := config.PipelineStackWithContext(scope, id, "containers", map[string]string{"capacity": string(EC2)},
+			"Velocity assembly line for the containerized factorial service on an ECS cluster of EC2 instances", NewServiceStageOn(EC2), aspects...)
+		// A run a week, change or not: each deploy resolves the latest
+		// ECS-optimized AMI, and a new one is baked and rolled out.
+		awsevents.NewRule(stack, jsii.String("WeeklyRun"), &awsevents.RuleProps{
+			Description: jsii.String("Runs the line every Monday at 06:00 UTC, so the cluster gets AWS's newest ECS-optimized AMI within a week"),
+			Schedule:    awsevents.Schedule_Cron(&awsevents.CronOptions{WeekDay: jsii.String("MON"), Hour: jsii.String("6"), Minute: jsii.String("0")}),
+			Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(line.Pipeline, nil)},
+		})
+		return stack
+	}
 	return config.PipelineStack(scope, id, "containers", "Velocity assembly line for the containerized factorial service", NewServiceStage, aspects...)
 }
 
@@ -74,6 +95,13 @@ const minTasks = 2
 // for production.
 func NewServiceStage(scope constructs.Construct, id string, env stages.Environment) awscdk.Stage {
 	return config.ServiceStage(NewServiceStack)(scope, id, env)
+}
+
+// NewServiceStageOn is NewServiceStage with the tasks on capacity.
+func NewServiceStageOn(capacity Capacity) stages.StageFunc {
+	return config.ServiceStage(func(scope constructs.Construct, id string) awscdk.Stack {
+		return NewServiceStackOn(scope, id, capacity)
+	})
 }
 
 // NewServiceStack creates the factorial service: a new VPC (two
@@ -91,8 +119,18 @@ func NewServiceStage(scope constructs.Construct, id string, env stages.Environme
 // Certificates set, redirect port 80 to it, and point the domain at the
 // load balancer.
 func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
+	return NewServiceStackOn(scope, id, Fargate)
+}
+
+// NewServiceStackOn is NewServiceStack with the tasks on capacity. On EC2
+// the cluster has its own instances (see newEc2Service): an Auto Scaling
+// group of Graviton instances from an AMI the deploy bakes, behind an ECS
+// capacity provider that scales it and drains an instance before it goes.
+// Everything else is the same: the task, the load balancer, the canary
+// deploys and the alarms.
+func NewServiceStackOn(scope constructs.Construct, id string, capacity Capacity) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
-		Description: jsii.String("Factorial service on Amazon ECS (AWS Fargate) behind an Application Load Balancer"),
+		Description: jsii.String("Factorial service on Amazon ECS (" + capacity.title() + ") behind an Application Load Balancer"),
 	})
 
 	vpc := newVpc(stack)
@@ -101,7 +139,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		ContainerInsightsV2: awsecs.ContainerInsights_ENHANCED,
 	})
 
-	task := newTaskDefinition(stack)
+	task := newTaskDefinition(stack, capacity)
 	lb := config.PublicLoadBalancer(stack, vpc)
 	// Two target groups: ECS deploys a new revision into the one that
 	// serves no traffic, shifts traffic to it through the listener rule,
@@ -135,37 +173,26 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		"The service's target groups take turns serving production, so an unhealthy-host alarm on either would watch an idle group half the time; "+
 			"tasks that fail their health checks show as the load balancer's 503s (ELB5XX), as fewer running tasks (RunningTasks), and stop a deploy through ECS's circuit breaker."))
 
-	service := awsecs.NewFargateService(stack, jsii.String("Service"), &awsecs.FargateServiceProps{
-		Cluster:        cluster,
-		TaskDefinition: task,
-		// No DesiredCount: auto scaling owns it. A count in the template
-		// would be written back on every deploy and scale the service in
-		// under load; CloudFormation starts a new service with one task and
-		// auto scaling raises it to MinCapacity.
-		//
-		// A canary deploy by ECS itself: the new revision starts at full
-		// size beside the old one (up to 200 %; the old one never goes
-		// below 100 %), takes 10 % of the traffic for 5 minutes, then all
-		// of it, and the old revision stays ready for 5 more minutes. Any
-		// of the alarms below in ALARM during the deploy, or tasks that
-		// never get healthy, and ECS shifts the traffic back: the deploy
-		// fails, CloudFormation rolls the stack back and the line stops.
-		MinHealthyPercent:   jsii.Number(100),
-		MaxHealthyPercent:   jsii.Number(200),
-		DeploymentStrategy:  awsecs.DeploymentStrategy_CANARY,
-		CanaryConfiguration: &awsecs.TrafficShiftConfig{StepPercent: jsii.Number(10), StepBakeTime: awscdk.Duration_Minutes(jsii.Number(5))},
-		BakeTime:            awscdk.Duration_Minutes(jsii.Number(5)),
-		DeploymentAlarms: &awsecs.DeploymentAlarmConfig{
-			AlarmNames: alarmNames(lbAlarms, "ELB5XX", "Target5XX", "TargetResponseTimeP95"),
-			Behavior:   awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
-		},
-		CircuitBreaker: &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		// Time for a new task to pass its first load balancer health
-		// checks before ECS counts failed ones.
-		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
-		VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
-		AssignPublicIp:         jsii.Bool(false),
-	})
+	rollout := deploySettings(lbAlarms)
+	var service awsecs.BaseService
+	if capacity == EC2 {
+		service = newEc2Service(stack, vpc, cluster, task, rollout, monitor)
+	} else {
+		service = awsecs.NewFargateService(stack, jsii.String("Service"), &awsecs.FargateServiceProps{
+			Cluster:                cluster,
+			TaskDefinition:         task,
+			MinHealthyPercent:      rollout.MinHealthyPercent,
+			MaxHealthyPercent:      rollout.MaxHealthyPercent,
+			DeploymentStrategy:     rollout.DeploymentStrategy,
+			CanaryConfiguration:    rollout.CanaryConfiguration,
+			BakeTime:               rollout.BakeTime,
+			DeploymentAlarms:       rollout.DeploymentAlarms,
+			CircuitBreaker:         rollout.CircuitBreaker,
+			HealthCheckGracePeriod: rollout.HealthCheckGracePeriod,
+			VpcSubnets:             &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+			AssignPublicIp:         jsii.Bool(false),
+		})
+	}
 	service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 		ContainerName: jsii.String("Server"),
 		ContainerPort: jsii.Number(containerPort),
@@ -204,6 +231,41 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	return stack
 }
 
+// deploySettings is how ECS deploys a new revision of the service, on
+// either capacity.
+//
+// No DesiredCount: auto scaling owns it. A count in the template would be
+// written back on every deploy and scale the service in under load;
+// CloudFormation starts a new service with one task and auto scaling raises
+// it to MinCapacity.
+//
+// A canary deploy by ECS itself: the new revision starts at full size
+// beside the old one (up to 200 %; the old one never goes below 100 %),
+// takes 10 % of the traffic for 5 minutes, then all of it, and the old
+// revision stays ready for 5 more minutes. Any of the alarms in ALARM
+// during the deploy, or tasks that never get healthy, and ECS shifts the
+// traffic back: the deploy fails, CloudFormation rolls the stack back and
+// the line stops. The minimum of 100 % also holds when an instance of the
+// EC2 capacity drains: ECS starts the replacements elsewhere before it
+// stops the instance's tasks.
+func deploySettings(lbAlarms []awscloudwatch.Alarm) awsecs.BaseServiceOptions {
+	return awsecs.BaseServiceOptions{
+		MinHealthyPercent:   jsii.Number(100),
+		MaxHealthyPercent:   jsii.Number(200),
+		DeploymentStrategy:  awsecs.DeploymentStrategy_CANARY,
+		CanaryConfiguration: &awsecs.TrafficShiftConfig{StepPercent: jsii.Number(10), StepBakeTime: awscdk.Duration_Minutes(jsii.Number(5))},
+		BakeTime:            awscdk.Duration_Minutes(jsii.Number(5)),
+		DeploymentAlarms: &awsecs.DeploymentAlarmConfig{
+			AlarmNames: alarmNames(lbAlarms, "ELB5XX", "Target5XX", "TargetResponseTimeP95"),
+			Behavior:   awsecs.AlarmBehavior_ROLLBACK_ON_ALARM,
+		},
+		CircuitBreaker: &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		// Time for a new task to pass its first load balancer health
+		// checks before ECS counts failed ones.
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+	}
+}
+
 // newVpc creates the service's network: public subnets for the load
 // balancer and the NAT gateway, private subnets with egress for the tasks,
 // in two Availability Zones. One NAT gateway keeps the cost down; with one
@@ -230,20 +292,32 @@ func newVpc(stack awscdk.Stack) awsec2.Vpc {
 
 // newTaskDefinition creates the task: the server's image, built from
 // examples/service/Dockerfile for linux/arm64 at deploy time (asset
-// publishing; synth only stages the build context), on 0.25 vCPU and 512 MiB.
-func newTaskDefinition(stack awscdk.Stack) awsecs.FargateTaskDefinition {
+// publishing; synth only stages the build context), on 0.25 vCPU and 512
+// MiB. On Fargate the task reserves them; on EC2 the container does, in the
+// same awsvpc network mode (one network interface per task, so the load
+// balancer's IP target groups serve both).
+func newTaskDefinition(stack awscdk.Stack, capacity Capacity) awsecs.TaskDefinition {
 	root, err := gobundle.ModuleRoot()
 	if err != nil {
 		panic(err)
 	}
-	task := awsecs.NewFargateTaskDefinition(stack, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
-		Cpu:            jsii.Number(256),
-		MemoryLimitMiB: jsii.Number(512),
-		RuntimePlatform: &awsecs.RuntimePlatform{
-			CpuArchitecture:       awsecs.CpuArchitecture_ARM64(),
-			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-		},
-	})
+	var task awsecs.TaskDefinition
+	var cpu, memory *float64
+	if capacity == EC2 {
+		task = awsecs.NewEc2TaskDefinition(stack, jsii.String("Task"), &awsecs.Ec2TaskDefinitionProps{
+			NetworkMode: awsecs.NetworkMode_AWS_VPC,
+		})
+		cpu, memory = jsii.Number(256), jsii.Number(512)
+	} else {
+		task = awsecs.NewFargateTaskDefinition(stack, jsii.String("Task"), &awsecs.FargateTaskDefinitionProps{
+			Cpu:            jsii.Number(256),
+			MemoryLimitMiB: jsii.Number(512),
+			RuntimePlatform: &awsecs.RuntimePlatform{
+				CpuArchitecture:       awsecs.CpuArchitecture_ARM64(),
+				OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+			},
+		})
+	}
 	logs := awslogs.NewLogGroup(stack, jsii.String("ServiceLogs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_YEAR,
 	})
@@ -254,7 +328,9 @@ func newTaskDefinition(stack awscdk.Stack) awsecs.FargateTaskDefinition {
 			Exclude:    jsii.Strings(imageContext...),
 			IgnoreMode: awscdk.IgnoreMode_DOCKER,
 		}),
-		PortMappings: &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(containerPort), Protocol: awsecs.Protocol_TCP}},
+		Cpu:            cpu,
+		MemoryLimitMiB: memory,
+		PortMappings:   &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(containerPort), Protocol: awsecs.Protocol_TCP}},
 		Environment: &map[string]*string{
 			"PORT":             jsii.String(strconv.Itoa(containerPort)),
 			"SHUTDOWN_TIMEOUT": jsii.String(strconv.Itoa(shutdownTimeout) + "s"),

@@ -108,20 +108,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("CloudWatchAgentServerPolicy")),
 		},
 	})
-	// Session Manager instead of SSH, with only what its agent needs:
-	// AmazonSSMManagedInstanceCore would also let the instance read every
-	// Parameter Store parameter of the account (ssm:GetParameters on *).
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssm:UpdateInstanceInformation"),
-		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("ec2"), Resource: jsii.String("instance"), ResourceName: jsii.String("*"),
-		})),
-	}))
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-			"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
-		Resources: jsii.Strings("*"),
-	}))
+	config.AllowSessionManager(stack, role)
 	// The user data waits until the load balancer routes to the instance.
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("elasticloadbalancing:DescribeTargetHealth"),
@@ -136,7 +123,7 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 	userData := awsec2.UserData_ForLinux(nil)
 	launchTemplate := awsec2.NewLaunchTemplate(stack, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		InstanceType:       awsec2.NewInstanceType(jsii.String("t4g.micro")),
-		MachineImage:       &bakedImage{id: image.image.AttrImageId()},
+		MachineImage:       config.BakedImage(image.image.AttrImageId()),
 		UserData:           userData,
 		Role:               role,
 		SecurityGroup:      instanceSG,
@@ -260,22 +247,6 @@ func newAlarms(stack awscdk.Stack, alb awselasticloadbalancingv2.ApplicationLoad
 		// missing data is not an outage, and must not fail a bake.
 		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-}
-
-// bakedImage is the AMI Image Builder builds during the deploy, as an
-// awsec2.IMachineImage for the launch template: its ID is only known at
-// deploy time.
-type bakedImage struct {
-	id *string
-}
-
-// GetImage returns the AMI ID (a CloudFormation reference) for Linux.
-func (i *bakedImage) GetImage(_ constructs.Construct) *awsec2.MachineImageConfig {
-	return &awsec2.MachineImageConfig{
-		ImageId:  i.id,
-		OsType:   awsec2.OperatingSystemType_LINUX,
-		UserData: awsec2.UserData_ForLinux(nil),
-	}
 }
 
 // bootScript is the user data of every instance, run once at first boot. It

@@ -1,10 +1,6 @@
 package ec2
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsimagebuilder"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/velocity-cdk/velocity/nag"
+	"github.com/velocity-cdk/velocity/examples/config"
 )
 
 // parentImage is the image every build starts from: the latest Amazon Linux
@@ -108,47 +104,15 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 	name := *stack.StackName()
 
 	bundle := serverBundle(c, "ServerBundle")
-	version := imageVersion(*bundle.AssetHash() + componentDocument + parentImage + updateComponent)
+	version := config.ImageVersion(*bundle.AssetHash() + componentDocument + parentImage + updateComponent)
 
-	// The build instance: Systems Manager runs the components on it; it
-	// reads the bundle and nothing else of the account.
-	role := awsiam.NewRole(c, jsii.String("BuildInstanceRole"), &awsiam.RoleProps{
-		Description: jsii.String("EC2 Image Builder build and test instances of " + name),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("EC2InstanceProfileForImageBuilder")),
-		},
-	})
+	// The build instance reads the bundle and nothing else of the account.
+	builder := config.NewImageBuilder(c, name, vpc)
+	role := builder.Role
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: jsii.Strings(*bundle.Bucket().ArnForObjects(bundle.S3ObjectKey())),
 	}))
-	nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM4",
-		AppliesTo: []string{
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder",
-		},
-		Reason: "AWS's managed policies for Image Builder build instances: Systems Manager runs the build on the instance, and Image Builder reads its components and writes its logs; AWS keeps them in step with the service."})
-	profile := awsiam.NewInstanceProfile(c, jsii.String("BuildInstanceProfile"), &awsiam.InstanceProfileProps{Role: role})
-
-	sg := awsec2.NewSecurityGroup(c, jsii.String("BuildInstanceSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              vpc,
-		Description:      jsii.String("Image Builder build instances: no inbound; outbound for OS packages, S3 and Systems Manager"),
-		AllowAllOutbound: jsii.Bool(true),
-	})
-	infra := awsimagebuilder.NewCfnInfrastructureConfiguration(c, jsii.String("Infrastructure"), &awsimagebuilder.CfnInfrastructureConfigurationProps{
-		Name:                       jsii.String(name + "-builder"),
-		Description:                jsii.String("Where the images of " + name + " are built: a private subnet of its VPC"),
-		InstanceProfileName:        profile.InstanceProfileName(),
-		InstanceTypes:              jsii.Strings("t4g.small"),
-		SubnetId:                   (*vpc.PrivateSubnets())[0].SubnetId(),
-		SecurityGroupIds:           jsii.Strings(*sg.SecurityGroupId()),
-		TerminateInstanceOnFailure: jsii.Bool(true),
-		InstanceMetadataOptions:    &awsimagebuilder.CfnInfrastructureConfiguration_InstanceMetadataOptionsProperty{HttpTokens: jsii.String("required")},
-		ResourceTags:               &map[string]*string{"velocity:stack": jsii.String(name)},
-		Tags:                       &map[string]*string{"velocity:stack": jsii.String(name)},
-	})
 
 	document := strings.NewReplacer(
 		"@USER@", serviceUser,
@@ -182,30 +146,15 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 		},
 	})
 
-	// When CloudFormation replaces or deletes an image, Image Builder
-	// deregisters its AMI and deletes its snapshots with this role, so
-	// superseded AMIs do not pile up. (A rollback keeps the previous image:
-	// CloudFormation only deletes the replaced one after a successful update.)
-	cleanup := awsiam.NewRole(c, jsii.String("CleanupRole"), &awsiam.RoleProps{
-		Description: jsii.String("Lets EC2 Image Builder delete the superseded AMIs and snapshots of " + name),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("imagebuilder.amazonaws.com"), nil),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{
-			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/EC2ImageBuilderLifecycleExecutionPolicy")),
-		},
-	})
-	nag.Suppress(cleanup, true, nag.Rule{ID: "AwsSolutions-IAM4",
-		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"},
-		Reason:    "AWS's managed policy for Image Builder's image deletion: it may only deregister AMIs and delete snapshots tagged as created by EC2 Image Builder."})
-
 	image := awsimagebuilder.NewCfnImage(c, jsii.String("Image"), &awsimagebuilder.CfnImageProps{
 		ImageRecipeArn:                 recipe.AttrArn(),
-		InfrastructureConfigurationArn: infra.AttrArn(),
+		InfrastructureConfigurationArn: builder.Infrastructure.AttrArn(),
 		EnhancedImageMetadataEnabled:   jsii.Bool(true),
 		ImageTestsConfiguration: &awsimagebuilder.CfnImage_ImageTestsConfigurationProperty{
 			ImageTestsEnabled: jsii.Bool(true),
 			TimeoutMinutes:    jsii.Number(60),
 		},
-		DeletionSettings: &awsimagebuilder.CfnImage_DeletionSettingsProperty{ExecutionRole: cleanup.RoleArn()},
+		DeletionSettings: &awsimagebuilder.CfnImage_DeletionSettingsProperty{ExecutionRole: builder.Cleanup.RoleArn()},
 		Tags:             &map[string]*string{"velocity:stack": jsii.String(name), "velocity:bundle": bundle.AssetHash()},
 	})
 	// The build instance needs its permissions and a route to the internet
@@ -213,19 +162,4 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 	// properties says so.
 	image.Node().AddDependency(role, vpc)
 	return serviceImage{image: image}
-}
-
-// imageVersion maps a fingerprint of what goes into the image to the
-// semantic version Image Builder requires: 1.0.n, where n is the first 8 hex
-// digits of the fingerprint's SHA-256 modulo 2^30 (the largest number Image
-// Builder accepts in a version is 2^30-1). The same input always gives the
-// same version, and a different one a different version with near
-// certainty.
-func imageVersion(fingerprint string) string {
-	sum := sha256.Sum256([]byte(fingerprint))
-	n, err := strconv.ParseUint(hex.EncodeToString(sum[:])[:8], 16, 64)
-	if err != nil {
-		panic(err) // cannot happen: 8 hex digits
-	}
-	return fmt.Sprintf("1.0.%d", n%(1<<30))
 }

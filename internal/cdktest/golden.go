@@ -19,7 +19,8 @@ var update = flag.Bool("update", false, "rewrite golden templates under testdata
 // bundled binary and Node.js version, so golden files compare without them.
 var assetHash = regexp.MustCompile(`[0-9a-f]{64}|current_account-current_region-[0-9a-f]{8}`)
 
-// Golden compares template (any JSON value) with testdata/<name>.json, after
+// Golden compares template (any JSON value) with testdata/<name>.json (name
+// may hold a directory), after
 // replacing asset hashes with "<hash>". Run `go test -update` to rewrite the
 // file after an intended change, and review the diff.
 func Golden(t testing.TB, name string, template interface{}) {
@@ -31,7 +32,7 @@ func Golden(t testing.TB, name string, template interface{}) {
 	got = append(assetHash.ReplaceAll(got, []byte("<hash>")), '\n')
 	path := filepath.Join("testdata", name+".json")
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		// #nosec G703 -- a golden file under the package's testdata/

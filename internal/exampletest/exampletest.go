@@ -3,6 +3,7 @@
 package exampletest
 
 import (
+	"path"
 	"strings"
 	"testing"
 
@@ -51,6 +52,13 @@ func NagClean(t *testing.T, newStack PipelineStackFunc, id string, wantStacks in
 // change with every build, beyond the asset hashes cdktest.Golden handles).
 func Golden(t *testing.T, newStack PipelineStackFunc, id string, normalize func(map[string]interface{})) {
 	t.Helper()
+	GoldenIn(t, "", newStack, id, normalize)
+}
+
+// GoldenIn is Golden with the golden files in testdata/<dir>/, for a
+// second variant of an example whose stage stacks have the same names.
+func GoldenIn(t *testing.T, dir string, newStack PipelineStackFunc, id string, normalize func(map[string]interface{})) {
+	t.Helper()
 	for i, s := range LineStacks(t, newStack(awscdk.NewApp(nil), id)) {
 		tpl := cdktest.JSON(t, cdktest.Template(t, s))
 		if normalize != nil {
@@ -60,6 +68,6 @@ func Golden(t *testing.T, newStack PipelineStackFunc, id string, normalize func(
 		if i == 0 {
 			name = id
 		}
-		cdktest.Golden(t, name, tpl)
+		cdktest.Golden(t, path.Join(dir, name), tpl)
 	}
 }

@@ -21,7 +21,8 @@ import (
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // examples are the example apps the gates check, in the order of the
-// repository's cdk.json (-c example=...), with their pipeline stack's name.
+// repository's cdk.json (-c example=...; containers-ec2 is
+// -c example=containers -c capacity=ec2), with their pipeline stack's name.
 var examples = []struct {
 	name, stack string
 	new         func(app awscdk.App, id string, aspects ...awscdk.IAspect) awscdk.Stack
@@ -34,6 +35,9 @@ var examples = []struct {
 	}},
 	{"ec2", "VelocityEc2", func(app awscdk.App, id string, a ...awscdk.IAspect) awscdk.Stack {
 		return ec2.NewPipelineStack(app, id, a...)
+	}},
+	{"containers-ec2", "VelocityContainers", func(app awscdk.App, id string, a ...awscdk.IAspect) awscdk.Stack {
+		return containers.NewPipelineStackOn(app, id, containers.EC2, a...)
 	}},
 }
 
