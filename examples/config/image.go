@@ -30,10 +30,41 @@ type ImageBuilder struct {
 	// an image (a rollback keeps the previous one: CloudFormation deletes
 	// the replaced image only after a successful update).
 	Cleanup awsiam.Role
+
+	scope constructs.Construct
+	vpc   awsec2.IVpc
+}
+
+// UpdateLinuxComponent is AWS's Image Builder component that installs the
+// latest OS updates, in the newest version Image Builder has when it
+// builds.
+const UpdateLinuxComponent = "arn:${AWS::Partition}:imagebuilder:${AWS::Region}:aws:component/update-linux/x.x.x"
+
+// Image creates the image ("Image") of recipe, built during the deploy:
+// Image Builder launches a build instance, runs the recipe's components,
+// tests the AMI on a fresh instance (up to an hour), and the image's
+// ImageId is the AMI. tags go on the image.
+func (b ImageBuilder) Image(recipe awsimagebuilder.CfnImageRecipe, tags map[string]*string) awsimagebuilder.CfnImage {
+	image := awsimagebuilder.NewCfnImage(b.scope, jsii.String("Image"), &awsimagebuilder.CfnImageProps{
+		ImageRecipeArn:                 recipe.AttrArn(),
+		InfrastructureConfigurationArn: b.Infrastructure.AttrArn(),
+		EnhancedImageMetadataEnabled:   jsii.Bool(true),
+		ImageTestsConfiguration: &awsimagebuilder.CfnImage_ImageTestsConfigurationProperty{
+			ImageTestsEnabled: jsii.Bool(true),
+			TimeoutMinutes:    jsii.Number(60),
+		},
+		DeletionSettings: &awsimagebuilder.CfnImage_DeletionSettingsProperty{ExecutionRole: b.Cleanup.RoleArn()},
+		Tags:             &tags,
+	})
+	// The build instance needs its permissions and a route to the internet
+	// (the NAT gateway) before the build starts; nothing in the image's
+	// properties says so.
+	image.Node().AddDependency(b.Role, b.vpc)
+	return image
 }
 
 // NewImageBuilder creates, in c, the Image Builder infrastructure of the
-// stack named name, in vpc.
+// stack named name, in vpc; Image then creates the image in c too.
 func NewImageBuilder(c constructs.Construct, name string, vpc awsec2.IVpc) ImageBuilder {
 	role := awsiam.NewRole(c, jsii.String("BuildInstanceRole"), &awsiam.RoleProps{
 		Description: jsii.String("EC2 Image Builder build and test instances of " + name),
@@ -79,7 +110,7 @@ func NewImageBuilder(c constructs.Construct, name string, vpc awsec2.IVpc) Image
 	nag.Suppress(cleanup, true, nag.Rule{ID: "AwsSolutions-IAM4",
 		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"},
 		Reason:    "AWS's managed policy for Image Builder's image deletion: it may only deregister AMIs and delete snapshots tagged as created by EC2 Image Builder."})
-	return ImageBuilder{Role: role, Infrastructure: infra, Cleanup: cleanup}
+	return ImageBuilder{Role: role, Infrastructure: infra, Cleanup: cleanup, scope: c, vpc: vpc}
 }
 
 // ImageVersion maps a fingerprint of what goes into an image to the

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
 	"github.com/velocity-cdk/velocity/monitoring"
@@ -80,20 +78,9 @@ func newEc2Service(stack awscdk.Stack, vpc awsec2.IVpc, cluster awsecs.Cluster, 
 		SecurityGroup:      instanceSG,
 		RequireImdsv2:      jsii.Bool(true),
 		DetailedMonitoring: jsii.Bool(true),
-		BlockDevices: &[]*awsec2.BlockDevice{{
-			DeviceName: jsii.String("/dev/xvda"),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(30), &awsec2.EbsDeviceOptions{
-				Encrypted:           jsii.Bool(true),
-				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
-				DeleteOnTermination: jsii.Bool(true),
-			}),
-		}},
+		BlockDevices:       config.EncryptedRootVolume(30),
 	})
-	notifications := awssns.NewTopic(stack, jsii.String("ScalingEvents"), &awssns.TopicProps{
-		DisplayName: jsii.String("Factorial service: container instance launches and terminations"),
-		MasterKey:   awskms.Alias_FromAliasName(stack, jsii.String("SnsKey"), jsii.String("alias/aws/sns")),
-		EnforceSSL:  jsii.Bool(true),
-	})
+	notifications := config.ScalingEvents(stack, "Factorial service: container instance launches and terminations")
 	signalTimeout := awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes))
 	asg := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:            vpc,

@@ -10,9 +10,6 @@ import (
 	"github.com/velocity-cdk/velocity/examples/config"
 )
 
-// updateComponent is AWS's component that installs the latest OS updates.
-const updateComponent = "arn:${AWS::Partition}:imagebuilder:${AWS::Region}:aws:component/update-linux/x.x.x"
-
 // hardeningDocument is the AWSTOE document that hardens the ECS-optimized
 // image for the cluster. The build phase installs cfn-signal (the
 // instances signal CloudFormation when they have joined the cluster),
@@ -88,7 +85,7 @@ func newClusterImage(scope constructs.Construct, id string, vpc awsec2.IVpc) aws
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	name := *awscdk.Stack_Of(c).StackName()
 	base := awsecs.EcsOptimizedImage_AmazonLinux2023(awsecs.AmiHardwareType_ARM, nil).GetImage(c).ImageId
-	version := config.ImageVersion(hardeningDocument + updateComponent)
+	version := config.ImageVersion(hardeningDocument + config.UpdateLinuxComponent)
 	builder := config.NewImageBuilder(c, name, vpc)
 
 	component := awsimagebuilder.NewCfnComponent(c, jsii.String("Component"), &awsimagebuilder.CfnComponentProps{
@@ -105,25 +102,11 @@ func newClusterImage(scope constructs.Construct, id string, vpc awsec2.IVpc) aws
 		Description: jsii.String("ECS-optimized Amazon Linux 2023 (arm64), updated and hardened"),
 		ParentImage: base,
 		Components: &[]interface{}{
-			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: awscdk.Fn_Sub(jsii.String(updateComponent), nil)},
+			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: awscdk.Fn_Sub(jsii.String(config.UpdateLinuxComponent), nil)},
 			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: component.AttrArn()},
 		},
 		AmiTags: &map[string]*string{"velocity:stack": jsii.String(name), "velocity:base-image": base},
 	})
-	image := awsimagebuilder.NewCfnImage(c, jsii.String("Image"), &awsimagebuilder.CfnImageProps{
-		ImageRecipeArn:                 recipe.AttrArn(),
-		InfrastructureConfigurationArn: builder.Infrastructure.AttrArn(),
-		EnhancedImageMetadataEnabled:   jsii.Bool(true),
-		ImageTestsConfiguration: &awsimagebuilder.CfnImage_ImageTestsConfigurationProperty{
-			ImageTestsEnabled: jsii.Bool(true),
-			TimeoutMinutes:    jsii.Number(60),
-		},
-		DeletionSettings: &awsimagebuilder.CfnImage_DeletionSettingsProperty{ExecutionRole: builder.Cleanup.RoleArn()},
-		Tags:             &map[string]*string{"velocity:stack": jsii.String(name)},
-	})
-	// The build instance needs its permissions and a route to the internet
-	// (the NAT gateway) before the build starts; nothing in the image's
-	// properties says so.
-	image.Node().AddDependency(builder.Role, vpc)
+	image := builder.Image(recipe, map[string]*string{"velocity:stack": jsii.String(name)})
 	return image
 }

@@ -15,9 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/velocity-cdk/velocity/examples/config"
@@ -129,21 +127,10 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		SecurityGroup:      instanceSG,
 		RequireImdsv2:      jsii.Bool(true),
 		DetailedMonitoring: jsii.Bool(true),
-		BlockDevices: &[]*awsec2.BlockDevice{{
-			DeviceName: jsii.String("/dev/xvda"),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(10), &awsec2.EbsDeviceOptions{
-				Encrypted:           jsii.Bool(true),
-				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
-				DeleteOnTermination: jsii.Bool(true),
-			}),
-		}},
+		BlockDevices:       config.EncryptedRootVolume(10),
 	})
 
-	notifications := awssns.NewTopic(stack, jsii.String("ScalingEvents"), &awssns.TopicProps{
-		DisplayName: jsii.String("Factorial service: instance launches and terminations"),
-		MasterKey:   awskms.Alias_FromAliasName(stack, jsii.String("SnsKey"), jsii.String("alias/aws/sns")),
-		EnforceSSL:  jsii.Bool(true),
-	})
+	notifications := config.ScalingEvents(stack, "Factorial service: instance launches and terminations")
 
 	signalTimeout := awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes))
 	asg := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{

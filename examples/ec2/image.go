@@ -18,10 +18,6 @@ import (
 // at synth.
 const parentImage = "arn:${AWS::Partition}:imagebuilder:${AWS::Region}:aws:image/amazon-linux-2023-arm64/x.x.x"
 
-// updateComponent is AWS's component that installs the latest OS updates
-// before the service is installed.
-const updateComponent = "arn:${AWS::Partition}:imagebuilder:${AWS::Region}:aws:component/update-linux/x.x.x"
-
 // componentDocument is the AWSTOE document that bakes the service into the
 // image. The @NAME@ placeholders are filled in by newServiceImage. The build
 // phase installs the packages the instance needs at boot (the CloudWatch
@@ -104,12 +100,11 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 	name := *stack.StackName()
 
 	bundle := serverBundle(c, "ServerBundle")
-	version := config.ImageVersion(*bundle.AssetHash() + componentDocument + parentImage + updateComponent)
+	version := config.ImageVersion(*bundle.AssetHash() + componentDocument + parentImage + config.UpdateLinuxComponent)
 
 	// The build instance reads the bundle and nothing else of the account.
 	builder := config.NewImageBuilder(c, name, vpc)
-	role := builder.Role
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	builder.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: jsii.Strings(*bundle.Bucket().ArnForObjects(bundle.S3ObjectKey())),
 	}))
@@ -137,7 +132,7 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 		Description: jsii.String("Amazon Linux 2023 (arm64), updated, with the factorial server from bundle " + *bundle.AssetHash()),
 		ParentImage: awscdk.Fn_Sub(jsii.String(parentImage), nil),
 		Components: &[]interface{}{
-			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: awscdk.Fn_Sub(jsii.String(updateComponent), nil)},
+			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: awscdk.Fn_Sub(jsii.String(config.UpdateLinuxComponent), nil)},
 			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: component.AttrArn()},
 		},
 		AmiTags: &map[string]*string{
@@ -146,20 +141,6 @@ func newServiceImage(scope constructs.Construct, id string, vpc awsec2.IVpc) ser
 		},
 	})
 
-	image := awsimagebuilder.NewCfnImage(c, jsii.String("Image"), &awsimagebuilder.CfnImageProps{
-		ImageRecipeArn:                 recipe.AttrArn(),
-		InfrastructureConfigurationArn: builder.Infrastructure.AttrArn(),
-		EnhancedImageMetadataEnabled:   jsii.Bool(true),
-		ImageTestsConfiguration: &awsimagebuilder.CfnImage_ImageTestsConfigurationProperty{
-			ImageTestsEnabled: jsii.Bool(true),
-			TimeoutMinutes:    jsii.Number(60),
-		},
-		DeletionSettings: &awsimagebuilder.CfnImage_DeletionSettingsProperty{ExecutionRole: builder.Cleanup.RoleArn()},
-		Tags:             &map[string]*string{"velocity:stack": jsii.String(name), "velocity:bundle": bundle.AssetHash()},
-	})
-	// The build instance needs its permissions and a route to the internet
-	// (the NAT gateway) before the build starts; nothing in the image's
-	// properties says so.
-	image.Node().AddDependency(role, vpc)
+	image := builder.Image(recipe, map[string]*string{"velocity:stack": jsii.String(name), "velocity:bundle": bundle.AssetHash()})
 	return serviceImage{image: image}
 }
