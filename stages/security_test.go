@@ -36,6 +36,10 @@ func TestSecurityChecksValidate(t *testing.T) {
 		{"pseudo-version", &stages.SecurityChecks{CheckerVersion: "v0.0.0-20260101120000-abcdef123456"}, nil},
 		{"secret env", &stages.SecurityChecks{SecretEnv: map[string]stages.Secret{"CODEBUILD_X": stages.FromParameterStore("/a"), "T": {}}}, []string{"SecretEnv", "SecretEnv[T]"}},
 		{"timeout", &stages.SecurityChecks{Timeout: 90 * time.Second}, []string{"Timeout"}},
+		{"image scan off", &stages.SecurityChecks{Images: stages.Off("the registry gates images itself")}, nil},
+		{"image scan off without reason", &stages.SecurityChecks{Images: stages.SecurityCheck{Off: true, Threshold: "SEVERE"}}, []string{"Images.Reason", "Images.Threshold"}},
+		{"image scan with commands", &stages.SecurityChecks{Images: stages.SecurityCheck{Install: []string{"x"}, Commands: []string{"trivy image"}}}, []string{"Images.Commands"}},
+		{"image scan threshold", &stages.SecurityChecks{Images: stages.SecurityCheck{Threshold: security.Critical}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

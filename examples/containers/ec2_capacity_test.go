@@ -173,6 +173,20 @@ func TestEc2CapacityMonitoring(t *testing.T) {
 			t.Errorf("no %s alarm in %v", want, names)
 		}
 	}
+
+	// The line's gate on the staging stage watches them.
+	for _, s := range exampletest.LineStacks(t, ec2Line(awscdk.NewApp(nil), "VelocityContainers")) {
+		if *s.StackName() != "Staging-Service" {
+			continue
+		}
+		gates := cdktest.Resources(t, cdktest.Template(t, s), "AWS::CloudWatch::CompositeAlarm")
+		raw, _ := json.Marshal(gates)
+		for _, want := range []string{"ClusterPendingTasks", "ClusterContainerInstances", "ClusterDrainingInstances"} {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("the staging gate does not watch %s: %s", want, raw)
+			}
+		}
+	}
 }
 
 // The line of the EC2 capacity rebuilds the same line (its synth gets
