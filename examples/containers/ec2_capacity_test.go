@@ -12,6 +12,7 @@ import (
 	"github.com/velocity-cdk/velocity/examples/containers"
 	"github.com/velocity-cdk/velocity/internal/cdktest"
 	"github.com/velocity-cdk/velocity/internal/exampletest"
+	"go.yaml.in/yaml/v3"
 )
 
 // ec2Line is the example's line with the tasks on EC2 capacity.
@@ -134,7 +135,7 @@ func TestEc2CapacityImage(t *testing.T) {
 	if base == "" {
 		t.Fatalf("no parameter for the ECS-optimized AMI: %v", tpl["Parameters"])
 	}
-	var recipe, component string
+	var recipe, component, document string
 	for _, r := range tpl["Resources"].(map[string]interface{}) {
 		rm := r.(map[string]interface{})
 		raw, _ := json.Marshal(rm["Properties"])
@@ -143,7 +144,35 @@ func TestEc2CapacityImage(t *testing.T) {
 			recipe = string(raw)
 		case "AWS::ImageBuilder::Component":
 			component = string(raw)
+			document, _ = rm["Properties"].(map[string]interface{})["Data"].(string)
 		}
+	}
+	// An AWSTOE document Image Builder can run: build, validate and test
+	// phases of ExecuteBash steps, each with commands.
+	var doc struct {
+		SchemaVersion float64 `yaml:"schemaVersion"`
+		Phases        []struct {
+			Name  string
+			Steps []struct {
+				Name, Action string
+				Inputs       struct{ Commands []string }
+			}
+		}
+	}
+	if err := yaml.Unmarshal([]byte(document), &doc); err != nil {
+		t.Fatalf("the hardening component is not YAML: %v", err)
+	}
+	var phases []string
+	for _, p := range doc.Phases {
+		phases = append(phases, p.Name)
+		for _, st := range p.Steps {
+			if st.Name == "" || st.Action != "ExecuteBash" || len(st.Inputs.Commands) == 0 {
+				t.Errorf("phase %s: step %+v is not a named ExecuteBash step with commands", p.Name, st)
+			}
+		}
+	}
+	if doc.SchemaVersion != 1 || strings.Join(phases, ",") != "build,validate,test" {
+		t.Errorf("hardening component: schemaVersion %v, phases %v; want 1.0 and build, validate, test", doc.SchemaVersion, phases)
 	}
 	ref := `{"Ref":"` + base + `"}`
 	for _, want := range []string{`"ParentImage":` + ref, `"Name":{"Fn::Join":["",["Service-ecs-",` + ref + `]]}`, "component/update-linux/x.x.x"} {
