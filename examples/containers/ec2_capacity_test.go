@@ -2,6 +2,9 @@ package containers_test
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -252,4 +255,52 @@ func TestEc2CapacityNagClean(t *testing.T) {
 // review in testdata/ec2/ (the Fargate ones stay in testdata/).
 func TestEc2CapacityGolden(t *testing.T) {
 	exampletest.GoldenIn(t, "ec2", ec2Line, "VelocityContainers", nil)
+}
+
+// The instance's join signal, as the user data writes it, tells
+// CloudFormation success once the ECS agent reports a container instance
+// ARN, and failure when it never does.
+func TestEc2CapacityJoinSignal(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	tpl := cdktest.Template(t, containers.NewServiceStackOn(app, "Service", containers.EC2))
+	var userData string
+	for _, lt := range cdktest.Resources(t, tpl, "AWS::EC2::LaunchTemplate") {
+		parts := lt["Properties"].(map[string]interface{})["LaunchTemplateData"].(map[string]interface{})["UserData"].(map[string]interface{})["Fn::Base64"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
+		for _, p := range parts {
+			if s, ok := p.(string); ok {
+				userData += s
+			} else {
+				userData += "TOKEN"
+			}
+		}
+	}
+	_, rest, ok := strings.Cut(userData, "cat > /usr/local/bin/velocity-join-signal <<'EOF'\n")
+	script, _, ok2 := strings.Cut(rest, "\nEOF\n")
+	if !ok || !ok2 {
+		t.Fatalf("no join signal script in the user data:\n%s", userData)
+	}
+	script = strings.ReplaceAll(strings.ReplaceAll(script, "/opt/aws/bin/cfn-signal", "echo cfn-signal"), "sleep 5", "sleep 0")
+	for _, c := range []struct {
+		name, metadata, want string
+		rc                   int
+	}{
+		{"joined", `{"Cluster":"c","ContainerInstanceArn":"arn:aws:ecs:eu-west-1:111111111111:container-instance/c/0123","Version":"Amazon ECS Agent - v1.90.0"}`, `--exit-code 0 --reason the instance joined the ECS cluster --stack TOKEN --resource InstancesASG`, 0},
+		{"not registered", `{"Cluster":"c","Version":"Amazon ECS Agent - v1.90.0"}`, `--exit-code 1 --reason the ECS agent did not register`, 1},
+	} {
+		dir := t.TempDir()
+		curl := "#!/bin/sh\nprintf '%s' '" + c.metadata + "'\n"
+		if err := os.WriteFile(filepath.Join(dir, "curl"), []byte(curl), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		rc := 0
+		if err != nil {
+			rc = cmd.ProcessState.ExitCode()
+		}
+		if rc != c.rc || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: exit %d, output %q; want %d and %q", c.name, rc, out, c.rc, c.want)
+		}
+	}
 }
