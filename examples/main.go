@@ -20,11 +20,15 @@ func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	example, _ := app.Node().TryGetContext(jsii.String("example")).(string)
+	capacity, _ := app.Node().TryGetContext(jsii.String("capacity")).(string)
+	if capacity != "" && example != "containers" {
+		fmt.Fprintf(os.Stderr, "-c capacity=%s is a setting of -c example=containers only\n", capacity)
+		os.Exit(1)
+	}
 	switch example {
 	case "", "serverless":
 		serverless.NewPipelineStack(app, "VelocityServerless")
 	case "containers":
-		capacity, _ := app.Node().TryGetContext(jsii.String("capacity")).(string)
 		c, err := containers.ParseCapacity(capacity)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "-c capacity: "+err.Error())
