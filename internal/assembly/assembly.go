@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -139,9 +140,13 @@ func (a *Assembly) Pipelines() []*Pipeline {
 	return out
 }
 
+// subVariable is a variable of an Fn::Sub string (not the ${!literal}
+// escape).
+var subVariable = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+
 // Resolve renders a CloudFormation value as text: strings as they are,
-// Fn::Join joined, and references the template cannot know before deploy
-// as <LogicalId> or <LogicalId.Attribute>.
+// Fn::Join joined, Fn::Sub with its variables, and references the template
+// cannot know before deploy as <LogicalId> or <LogicalId.Attribute>.
 func Resolve(v interface{}) string {
 	switch x := v.(type) {
 	case string:
@@ -166,7 +171,9 @@ func Resolve(v interface{}) string {
 			return strings.Join(out, Resolve(j[0]))
 		}
 		if sub, ok := x["Fn::Sub"].(string); ok {
-			return sub
+			// ${AWS::Region} and ${Resource.Attr} read like a Ref or
+			// GetAtt: <AWS::Region>, <Resource.Attr>.
+			return subVariable.ReplaceAllString(sub, "<$1>")
 		}
 		for k := range x {
 			return "<" + k + ">"
