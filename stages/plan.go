@@ -27,9 +27,10 @@ type LineStep interface {
 
 // Plan is the line while its steps add themselves to it. The pipeline
 // package creates it, calls each step's AddTo through Add, and then reads
-// it: Synth becomes the CDK Pipelines synth step, StagingSteps the steps
-// after the staging deploy, and Wire runs, with the Built pipeline, what the
-// steps registered with OnPipeline.
+// it: Synth becomes the CDK Pipelines synth step, StagingPreSteps and
+// StagingSteps the steps before and after the staging deploy, and Wire
+// runs, with the Built pipeline, what the steps registered with
+// OnPipeline.
 type Plan struct {
 	// Scope is where the steps create their constructs.
 	Scope constructs.Construct
