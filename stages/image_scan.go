@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -27,10 +28,10 @@ const CheckImages CheckKind = "ImageScan"
 // imageScanTool is how the line's metadata names the image scan's tool.
 const imageScanTool = "Amazon ECR image scan"
 
-// imageScanWaitMinutes is how long the job waits for a scan to finish:
-// a basic scan takes a minute or two, Amazon Inspector's first scan of a
-// new image a few more. The job's timeout (SecurityChecks.Timeout, 30
-// minutes by default) must leave room for it.
+// imageScanWaitMinutes is how long the job waits for a scan of one image
+// to finish: a basic scan takes a minute or two, Amazon Inspector's first
+// scan of a new image a few more. The job's default timeout leaves each
+// image this long (SecurityChecks.Timeout, when set, must too).
 const imageScanWaitMinutes = 20
 
 // containerImage is one place an image of the stage is published to, as
@@ -185,7 +186,11 @@ while :; do
     if [ "$asked" = false ]; then
       asked=true
       if [ "$role" != - ]; then
-        echo "velocity image scan: $image: not scanned yet; waiting for the registry to scan it (scan on push or Amazon Inspector; $role may only read findings)"
+        # A registry that scans on push, or Amazon Inspector, has a scan
+        # within minutes of the push; a read-only role cannot start one.
+        short=$(( $(date +%s) + 300 ))
+        [ "$short" -ge "$deadline" ] || deadline=$short
+        echo "velocity image scan: $image: not scanned yet; waiting up to 5 minutes for the registry to scan it (scan on push or Amazon Inspector; $role may only read findings)"
       elif aws ecr start-image-scan --region "$region" --repository-name "$repository" --image-id imageTag="$tag" > /dev/null 2> "$out.err"; then
         echo "velocity image scan: $image: started a basic scan"
       else
@@ -198,7 +203,11 @@ while :; do
     exit 1
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "velocity image scan: $image: no finished scan after @MINUTES@ minutes" >&2
+    if [ "$role" != - ] && [ "$asked" = true ] && [ -z "${status:-}" ]; then
+      echo "velocity image scan: $image: no scan: turn on scan on push (a registry scanning rule for the repository) or Amazon Inspector enhanced scanning in that account" >&2
+    else
+      echo "velocity image scan: $image: no finished scan after @MINUTES@ minutes" >&2
+    fi
     exit 1
   fi
   sleep "${VELOCITY_SCAN_POLL_SECONDS:-15}"
@@ -268,13 +277,19 @@ func (s *SecurityChecks) imageScanStep(scope constructs.Construct, build *Build,
 	if len(ps) > 0 {
 		return nil, ps.Err()
 	}
+	// Each image may wait for its scan: the default timeout leaves every
+	// one its wait, and 10 minutes for the toolchain and the checker.
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = time.Duration(10+imageScanWaitMinutes*len(images)) * time.Minute
+	}
 	job := Job{
 		Install:     []string{`export VELOCITY_OUT="$(mktemp -d)"`},
 		Commands:    commands,
 		Env:         env,
 		Secrets:     s.SecretEnv,
 		ComputeType: s.ComputeType,
-		Timeout:     s.Timeout,
+		Timeout:     timeout,
 		Runtimes:    Runtimes{"golang": GoModRuntime},
 	}
 	recordCheck(scope, CheckImages, imageScanTool, th)
@@ -304,14 +319,14 @@ func suppressImageScanFinding(step pipelines.CodeBuildStep) {
 		return
 	}
 	nag.Suppress(role, true, nag.Rule{ID: "AwsSolutions-IAM5", AppliesTo: []string{"Resource::*"},
-		Reason: "inspector2:ListFindings, which ECR calls for the findings of an enhanced (Amazon Inspector) scan, has no resource-level permissions; it only reads findings."})
+		Reason: "inspector2:ListFindings and ListCoverage, which ECR needs for the findings of an enhanced (Amazon Inspector) scan, have no resource-level permissions; they only read findings."})
 }
 
 // imageScanPolicies let the job read and start the scans of the images in
 // the pipeline's account, and assume the lookup roles of the other
 // accounts. Amazon Inspector's findings, which ECR returns with enhanced
-// scanning, need inspector2:ListFindings, which has no resource-level
-// permissions.
+// scanning, need inspector2:ListFindings and ListCoverage, which have no
+// resource-level permissions.
 func imageScanPolicies(repositories, roles []string) []awsiam.PolicyStatement {
 	var out []awsiam.PolicyStatement
 	if len(repositories) > 0 {
@@ -323,7 +338,7 @@ func imageScanPolicies(repositories, roles []string) []awsiam.PolicyStatement {
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:       jsii.String("ReadInspectorFindings"),
-				Actions:   jsii.Strings("inspector2:ListFindings"),
+				Actions:   jsii.Strings("inspector2:ListFindings", "inspector2:ListCoverage"),
 				Resources: jsii.Strings("*"),
 			}))
 	}

@@ -127,7 +127,7 @@ func TestImageScanOfAnotherAccountUsesItsRole(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scan failed: %v\n%s", err, log)
 	}
-	if !strings.Contains(findings, `"ACTIVE"`) || !strings.Contains(log, "waiting for the registry to scan it") {
+	if !strings.Contains(findings, `"ACTIVE"`) || !strings.Contains(log, "waiting up to 5 minutes for the registry to scan it") {
 		t.Errorf("findings %q, log:\n%s", findings, log)
 	}
 	if !strings.HasPrefix(aws, "sts assume-role --role-arn "+role+" ") || strings.Contains(aws, "start-image-scan") ||
@@ -150,6 +150,12 @@ func TestImageScanFailures(t *testing.T) {
 	log, _, _, err = runScan(t, bin, calls, "eu-west-1,repo,tag1,-", "VELOCITY_SCAN_WAIT_SECONDS=0")
 	if err == nil || !strings.Contains(log, "no finished scan after 20 minutes") {
 		t.Errorf("never finished: err %v, log:\n%s", err, log)
+	}
+
+	bin, calls = fakeAWS(t, 0, scanNotFound)
+	log, _, aws, err := runScan(t, bin, calls, "eu-west-1,repo,tag1,arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1", "VELOCITY_SCAN_WAIT_SECONDS=0")
+	if err == nil || !strings.Contains(log, "no scan: turn on scan on push") || strings.Contains(aws, "start-image-scan") {
+		t.Errorf("another account without scans: err %v, log:\n%s\naws:\n%s", err, log, aws)
 	}
 
 	bin, calls = fakeAWS(t, 254, scanNotFound, `0|{"imageScanStatus": {"status": "FAILED", "description": "UnsupportedImageError"}}|`)

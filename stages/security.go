@@ -57,7 +57,9 @@ type SecurityChecks struct {
 	// in another account are read as that account's bootstrap lookup role
 	// (`cdk bootstrap --trust-for-lookup <pipeline account>`), which may
 	// only read findings: that registry must scan on push or with Amazon
-	// Inspector. Install and Commands are not supported.
+	// Inspector. Install and Commands are not supported. The job's
+	// timeout is Timeout; by default 10 minutes plus 20 per image, the
+	// longest it waits for one scan.
 	Images SecurityCheck
 	// Threshold is the lowest severity that fails a check which sets none
 	// itself: security.Low, Medium, High or Critical. Default: High.

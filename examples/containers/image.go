@@ -30,22 +30,26 @@ phases:
         action: ExecuteBash
         inputs:
           commands:
+            - set -euo pipefail
             - dnf install -y aws-cfn-bootstrap
       - name: RemoveSsh
         action: ExecuteBash
         inputs:
           commands:
+            - set -euo pipefail
             - systemctl disable --now sshd.service
             - systemctl mask sshd.service
       - name: EnableSsmAgent
         action: ExecuteBash
         inputs:
           commands:
+            - set -euo pipefail
             - systemctl enable amazon-ssm-agent.service
       - name: ClearEcsAgentState
         action: ExecuteBash
         inputs:
           commands:
+            - set -euo pipefail
             - systemctl stop ecs.service
             - rm -rf /var/lib/ecs/data/*
   - name: validate
@@ -71,6 +75,12 @@ phases:
             - systemctl is-enabled ecs.service
 `
 
+// The descriptions of the component and the recipe.
+const (
+	componentDescription = "Hardening of the ECS-optimized Amazon Linux 2023 for the factorial service's cluster"
+	recipeDescription    = "ECS-optimized Amazon Linux 2023 (arm64), updated and hardened"
+)
+
 // newClusterImage defines the EC2 Image Builder resources that bake the
 // cluster's AMI during the deploy: the latest ECS-optimized Amazon Linux
 // 2023 for arm64, as AWS publishes it in the public Systems Manager
@@ -86,21 +96,25 @@ func newClusterImage(scope constructs.Construct, id string, vpc awsec2.IVpc) aws
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	name := *awscdk.Stack_Of(c).StackName()
 	base := awsecs.EcsOptimizedImage_AmazonLinux2023(awsecs.AmiHardwareType_ARM, nil).GetImage(c).ImageId
-	version := config.ImageVersion(hardeningDocument + config.UpdateLinuxComponent)
+	// Image Builder refuses a component or recipe it already has by name
+	// and version, and CloudFormation replaces one for any change: the
+	// version covers everything they say but the base AMI, which is in
+	// the recipe's name.
+	version := config.ImageVersion(hardeningDocument + config.UpdateLinuxComponent + componentDescription + recipeDescription)
 	builder := config.NewImageBuilder(c, name, vpc)
 
 	component := awsimagebuilder.NewCfnComponent(c, jsii.String("Component"), &awsimagebuilder.CfnComponentProps{
 		Name:              jsii.String(name + "-ecs-hardening"),
 		Version:           jsii.String(version),
 		Platform:          jsii.String("Linux"),
-		Description:       jsii.String("Hardening of the ECS-optimized Amazon Linux 2023 for the factorial service's cluster"),
+		Description:       jsii.String(componentDescription),
 		ChangeDescription: jsii.String("Hardening " + version),
 		Data:              jsii.String(hardeningDocument),
 	})
 	recipe := awsimagebuilder.NewCfnImageRecipe(c, jsii.String("Recipe"), &awsimagebuilder.CfnImageRecipeProps{
 		Name:        awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(name + "-ecs-"), base}),
 		Version:     jsii.String(version),
-		Description: jsii.String("ECS-optimized Amazon Linux 2023 (arm64), updated and hardened"),
+		Description: jsii.String(recipeDescription),
 		ParentImage: base,
 		Components: &[]interface{}{
 			&awsimagebuilder.CfnImageRecipe_ComponentConfigurationProperty{ComponentArn: awscdk.Fn_Sub(jsii.String(config.UpdateLinuxComponent), nil)},

@@ -264,8 +264,8 @@ var allowList = []allowance{
 	},
 	{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^LinePipelineStagingImageScanRoleDefaultPolicy` + hash + `$`),
-		Actions: []string{"inspector2:ListFindings"},
-		Reason:  "the image scan before staging reads an image's Amazon Inspector findings, which ECR returns for enhanced scans; inspector2:ListFindings supports no resource-level permissions, and only reads",
+		Actions: []string{"inspector2:ListFindings", "inspector2:ListCoverage"},
+		Reason:  "the image scan before staging reads an image's Amazon Inspector findings, which ECR returns for enhanced scans; inspector2:ListFindings and ListCoverage support no resource-level permissions, and only read",
 	},
 	{
 		Type: "AWS::IAM::Policy", ID: regexp.MustCompile(`^InstanceRoleDefaultPolicy` + hash + `$`),
