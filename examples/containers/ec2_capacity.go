@@ -70,32 +70,21 @@ func newEc2Service(stack awscdk.Stack, vpc awsec2.IVpc, cluster awsecs.Cluster, 
 		AllowAllOutbound: jsii.Bool(true),
 	})
 	userData := awsec2.UserData_ForLinux(nil)
-	launchTemplate := awsec2.NewLaunchTemplate(stack, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType:       awsec2.NewInstanceType(jsii.String(instanceType)),
-		MachineImage:       config.BakedImage(image.AttrImageId()),
-		UserData:           userData,
-		Role:               role,
-		SecurityGroup:      instanceSG,
-		RequireImdsv2:      jsii.Bool(true),
-		DetailedMonitoring: jsii.Bool(true),
-		BlockDevices:       config.EncryptedRootVolume(30),
+	launchTemplate := config.LaunchTemplate(stack, config.Instances{
+		Type: instanceType, ImageID: image.AttrImageId(), UserData: userData,
+		Role: role, SecurityGroup: instanceSG, RootVolumeGiB: 30,
 	})
 	notifications := config.ScalingEvents(stack, "Factorial service: container instance launches and terminations")
-	signalTimeout := awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes))
+	signals, rollingUpdate := config.OneAtATime(minInstances, awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes)))
 	asg := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:            vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		LaunchTemplate: launchTemplate,
 		// No DesiredCapacity: managed scaling owns it.
-		MinCapacity: jsii.Number(minInstances),
-		MaxCapacity: jsii.Number(maxInstances),
-		Signals:     awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{Timeout: signalTimeout}),
-		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
-			MaxBatchSize:          jsii.Number(1),
-			MinInstancesInService: jsii.Number(minInstances),
-			WaitOnResourceSignals: jsii.Bool(true),
-			PauseTime:             signalTimeout,
-		}),
+		MinCapacity:  jsii.Number(minInstances),
+		MaxCapacity:  jsii.Number(maxInstances),
+		Signals:      signals,
+		UpdatePolicy: rollingUpdate,
 		// The group's metrics, for the cluster monitor's draining alarm.
 		GroupMetrics:  &[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()},
 		Notifications: &[]*awsautoscaling.NotificationConfiguration{{Topic: notifications}},

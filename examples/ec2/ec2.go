@@ -119,20 +119,14 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 		AllowAllOutbound: jsii.Bool(true),
 	})
 	userData := awsec2.UserData_ForLinux(nil)
-	launchTemplate := awsec2.NewLaunchTemplate(stack, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType:       awsec2.NewInstanceType(jsii.String("t4g.micro")),
-		MachineImage:       config.BakedImage(image.image.AttrImageId()),
-		UserData:           userData,
-		Role:               role,
-		SecurityGroup:      instanceSG,
-		RequireImdsv2:      jsii.Bool(true),
-		DetailedMonitoring: jsii.Bool(true),
-		BlockDevices:       config.EncryptedRootVolume(10),
+	launchTemplate := config.LaunchTemplate(stack, config.Instances{
+		Type: "t4g.micro", ImageID: image.image.AttrImageId(), UserData: userData,
+		Role: role, SecurityGroup: instanceSG, RootVolumeGiB: 10,
 	})
 
 	notifications := config.ScalingEvents(stack, "Factorial service: instance launches and terminations")
 
-	signalTimeout := awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes))
+	signals, rollingUpdate := config.OneAtATime(minInstances, awscdk.Duration_Minutes(jsii.Number(signalTimeoutMinutes)))
 	asg := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:                   vpc,
 		VpcSubnets:            &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
@@ -144,14 +138,8 @@ func NewServiceStack(scope constructs.Construct, id string) awscdk.Stack {
 			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
 			GracePeriod:     awscdk.Duration_Minutes(jsii.Number(5)),
 		}),
-		// Creation waits for min capacity signals too.
-		Signals: awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{Timeout: signalTimeout}),
-		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
-			MaxBatchSize:          jsii.Number(1),
-			MinInstancesInService: jsii.Number(minInstances),
-			WaitOnResourceSignals: jsii.Bool(true),
-			PauseTime:             signalTimeout,
-		}),
+		Signals:       signals,
+		UpdatePolicy:  rollingUpdate,
 		Notifications: &[]*awsautoscaling.NotificationConfiguration{{Topic: notifications}},
 	})
 
